@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.instance_health import InstanceHealth
+from ..models.instance_state import InstanceState
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.instance_tags import InstanceTags
+
+
+T = TypeVar("T", bound="Instance")
+
+
+@_attrs_define
+class Instance:
+    """Machine instance
+
+    Attributes:
+        id (UUID): Unique identifier of the instance
+        name (str): Name of the instance
+        type_ (str): Instance type
+        state (InstanceState): Possible states of a machine instance
+        ip (None | str): Private IP address of the instance
+        image (str): Operating system image for the instance
+        preemptible (bool): Whether the instance is preemptible
+        ephemeral (bool): Whether the instance is ephemeral
+        tags (InstanceTags): Tags for the instance
+        project_id (str): The project ID the instance belongs to
+        region (str): The region the instance belongs to
+        health (InstanceHealth | Unset): Computed health status of an instance
+        updated_at (datetime.datetime | Unset): Timestamp when the instance was last updated
+    """
+
+    id: UUID
+    name: str
+    type_: str
+    state: InstanceState
+    ip: None | str
+    image: str
+    preemptible: bool
+    ephemeral: bool
+    tags: InstanceTags
+    project_id: str
+    region: str
+    health: InstanceHealth | Unset = UNSET
+    updated_at: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = str(self.id)
+
+        name = self.name
+
+        type_ = self.type_
+
+        state = self.state.value
+
+        ip: None | str
+        ip = self.ip
+
+        image = self.image
+
+        preemptible = self.preemptible
+
+        ephemeral = self.ephemeral
+
+        tags = self.tags.to_dict()
+
+        project_id = self.project_id
+
+        region = self.region
+
+        health: str | Unset = UNSET
+        if not isinstance(self.health, Unset):
+            health = self.health.value
+
+        updated_at: str | Unset = UNSET
+        if not isinstance(self.updated_at, Unset):
+            updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "name": name,
+                "type": type_,
+                "state": state,
+                "ip": ip,
+                "image": image,
+                "preemptible": preemptible,
+                "ephemeral": ephemeral,
+                "tags": tags,
+                "project_id": project_id,
+                "region": region,
+            }
+        )
+        if health is not UNSET:
+            field_dict["health"] = health
+        if updated_at is not UNSET:
+            field_dict["updated_at"] = updated_at
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.instance_tags import InstanceTags
+
+        d = dict(src_dict)
+        id = UUID(d.pop("id"))
+
+        name = d.pop("name")
+
+        type_ = d.pop("type")
+
+        state = InstanceState(d.pop("state"))
+
+        def _parse_ip(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        ip = _parse_ip(d.pop("ip"))
+
+        image = d.pop("image")
+
+        preemptible = d.pop("preemptible")
+
+        ephemeral = d.pop("ephemeral")
+
+        tags = InstanceTags.from_dict(d.pop("tags"))
+
+        project_id = d.pop("project_id")
+
+        region = d.pop("region")
+
+        _health = d.pop("health", UNSET)
+        health: InstanceHealth | Unset
+        if isinstance(_health, Unset):
+            health = UNSET
+        else:
+            health = InstanceHealth(_health)
+
+        _updated_at = d.pop("updated_at", UNSET)
+        updated_at: datetime.datetime | Unset
+        if isinstance(_updated_at, Unset):
+            updated_at = UNSET
+        else:
+            updated_at = datetime.datetime.fromisoformat(_updated_at)
+
+        instance = cls(
+            id=id,
+            name=name,
+            type_=type_,
+            state=state,
+            ip=ip,
+            image=image,
+            preemptible=preemptible,
+            ephemeral=ephemeral,
+            tags=tags,
+            project_id=project_id,
+            region=region,
+            health=health,
+            updated_at=updated_at,
+        )
+
+        instance.additional_properties = d
+        return instance
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

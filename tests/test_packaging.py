@@ -1,0 +1,54 @@
+"""The package as users get it: version, typing marker, wheel contents, dependencies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import fluidstack_client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_version_is_single_sourced() -> None:
+    namespace: dict[str, str] = {}
+    exec((ROOT / "fluidstack_client" / "_version.py").read_text(), namespace)
+    assert fluidstack_client.__version__ == namespace["__version__"]
+    from importlib.metadata import version
+
+    assert version("fluidstack-client") == fluidstack_client.__version__
+
+
+def test_runtime_dependencies_are_httpx_and_attrs_with_lower_bounds() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"]
+    assert sorted(d.split(">=")[0] for d in deps) == ["attrs", "httpx"]
+    assert all(">=" in d and "==" not in d and "<" not in d for d in deps)
+    assert project["requires-python"] == ">=3.11"
+
+
+def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("fluidstack_client-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "fluidstack_client/py.typed" in names
+    assert "fluidstack_client/_generated/api/instances/list_instances.py" in names
+    assert "fluidstack_client/_generated/models/instance.py" in names
+    assert not any("__pycache__" in n or "/tests/" in n for n in names)
