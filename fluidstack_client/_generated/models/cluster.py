@@ -81,12 +81,18 @@ class Cluster:
         id = UUID(d.pop("id"))
 
         name = d.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, got {type(name).__name__}")
 
         region = d.pop("region")
+        if not isinstance(region, str):
+            raise TypeError(f"region must be str, got {type(region).__name__}")
 
         type_ = ClusterType(d.pop("type"))
 
         project_id = d.pop("project_id", UNSET)
+        if not isinstance(project_id, (str, Unset)):
+            raise TypeError(f"project_id must be str, got {type(project_id).__name__}")
 
         _health = d.pop("health", UNSET)
         health: ClusterHealth | Unset
@@ -112,7 +118,13 @@ class Cluster:
             updated_at=updated_at,
         )
 
-        cluster.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        cluster.additional_properties = additional_properties
         return cluster
 
     @property

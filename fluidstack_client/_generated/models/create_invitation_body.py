@@ -44,15 +44,25 @@ class CreateInvitationBody:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         email = d.pop("email")
+        if not isinstance(email, str):
+            raise TypeError(f"email must be str, got {type(email).__name__}")
 
         role = d.pop("role", UNSET)
+        if not isinstance(role, (str, Unset)):
+            raise TypeError(f"role must be str, got {type(role).__name__}")
 
         create_invitation_body = cls(
             email=email,
             role=role,
         )
 
-        create_invitation_body.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        create_invitation_body.additional_properties = additional_properties
         return create_invitation_body
 
     @property

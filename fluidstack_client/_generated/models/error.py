@@ -37,12 +37,20 @@ class Error:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         message = d.pop("message")
+        if not isinstance(message, str):
+            raise TypeError(f"message must be str, got {type(message).__name__}")
 
         error = cls(
             message=message,
         )
 
-        error.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        error.additional_properties = additional_properties
         return error
 
     @property

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -118,29 +118,54 @@ class Instance:
         id = UUID(d.pop("id"))
 
         name = d.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, got {type(name).__name__}")
 
         type_ = d.pop("type")
+        if not isinstance(type_, str):
+            raise TypeError(f"type_ must be str, got {type(type_).__name__}")
 
         state = InstanceState(d.pop("state"))
 
         def _parse_ip(data: object) -> None | str:
             if data is None:
                 return data
-            return cast(None | str, data)
+            ip_type_0 = data
+            if not isinstance(ip_type_0, str):
+                raise TypeError(
+                    f"ip_type_0 must be str, got {type(ip_type_0).__name__}"
+                )
+
+            return ip_type_0
+            ip_type_1 = data
+
+            return ip_type_1
 
         ip = _parse_ip(d.pop("ip"))
 
         image = d.pop("image")
+        if not isinstance(image, str):
+            raise TypeError(f"image must be str, got {type(image).__name__}")
 
         preemptible = d.pop("preemptible")
+        if not isinstance(preemptible, bool):
+            raise TypeError(
+                f"preemptible must be bool, got {type(preemptible).__name__}"
+            )
 
         ephemeral = d.pop("ephemeral")
+        if not isinstance(ephemeral, bool):
+            raise TypeError(f"ephemeral must be bool, got {type(ephemeral).__name__}")
 
         tags = InstanceTags.from_dict(d.pop("tags"))
 
         project_id = d.pop("project_id")
+        if not isinstance(project_id, str):
+            raise TypeError(f"project_id must be str, got {type(project_id).__name__}")
 
         region = d.pop("region")
+        if not isinstance(region, str):
+            raise TypeError(f"region must be str, got {type(region).__name__}")
 
         _health = d.pop("health", UNSET)
         health: InstanceHealth | Unset
@@ -172,7 +197,13 @@ class Instance:
             updated_at=updated_at,
         )
 
-        instance.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        instance.additional_properties = additional_properties
         return instance
 
     @property

@@ -27,7 +27,17 @@ class InstanceTags:
         d = dict(src_dict)
         instance_tags = cls()
 
-        instance_tags.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional_property = prop_dict
+            if not isinstance(additional_property, str):
+                raise TypeError(
+                    f"additional_property must be str, got {type(additional_property).__name__}"
+                )
+
+            additional_properties[prop_name] = additional_property
+
+        instance_tags.additional_properties = additional_properties
         return instance_tags
 
     @property

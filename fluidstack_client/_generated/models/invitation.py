@@ -46,10 +46,16 @@ class Invitation:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
+        if not isinstance(id, str):
+            raise TypeError(f"id must be str, got {type(id).__name__}")
 
         email = d.pop("email")
+        if not isinstance(email, str):
+            raise TypeError(f"email must be str, got {type(email).__name__}")
 
         role = d.pop("role")
+        if not isinstance(role, str):
+            raise TypeError(f"role must be str, got {type(role).__name__}")
 
         invitation = cls(
             id=id,
@@ -57,7 +63,13 @@ class Invitation:
             role=role,
         )
 
-        invitation.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        invitation.additional_properties = additional_properties
         return invitation
 
     @property

@@ -46,10 +46,18 @@ class Organization:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
+        if not isinstance(id, str):
+            raise TypeError(f"id must be str, got {type(id).__name__}")
 
         name = d.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, got {type(name).__name__}")
 
         display_name = d.pop("display_name")
+        if not isinstance(display_name, str):
+            raise TypeError(
+                f"display_name must be str, got {type(display_name).__name__}"
+            )
 
         organization = cls(
             id=id,
@@ -57,7 +65,13 @@ class Organization:
             display_name=display_name,
         )
 
-        organization.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        organization.additional_properties = additional_properties
         return organization
 
     @property

@@ -51,12 +51,20 @@ class OrganizationMember:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
+        if not isinstance(id, str):
+            raise TypeError(f"id must be str, got {type(id).__name__}")
 
         name = d.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, got {type(name).__name__}")
 
         email = d.pop("email")
+        if not isinstance(email, str):
+            raise TypeError(f"email must be str, got {type(email).__name__}")
 
         role = d.pop("role")
+        if not isinstance(role, str):
+            raise TypeError(f"role must be str, got {type(role).__name__}")
 
         organization_member = cls(
             id=id,
@@ -65,7 +73,13 @@ class OrganizationMember:
             role=role,
         )
 
-        organization_member.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        organization_member.additional_properties = additional_properties
         return organization_member
 
     @property

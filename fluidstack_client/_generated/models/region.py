@@ -41,15 +41,25 @@ class Region:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, got {type(name).__name__}")
 
         url = d.pop("url")
+        if not isinstance(url, str):
+            raise TypeError(f"url must be str, got {type(url).__name__}")
 
         region = cls(
             name=name,
             url=url,
         )
 
-        region.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        region.additional_properties = additional_properties
         return region
 
     @property

@@ -41,15 +41,25 @@ class Relation:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         org_id = d.pop("org_id")
+        if not isinstance(org_id, str):
+            raise TypeError(f"org_id must be str, got {type(org_id).__name__}")
 
         role = d.pop("role")
+        if not isinstance(role, str):
+            raise TypeError(f"role must be str, got {type(role).__name__}")
 
         relation = cls(
             org_id=org_id,
             role=role,
         )
 
-        relation.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        relation.additional_properties = additional_properties
         return relation
 
     @property

@@ -41,15 +41,25 @@ class SSHKey:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str, got {type(name).__name__}")
 
         key = d.pop("key")
+        if not isinstance(key, str):
+            raise TypeError(f"key must be str, got {type(key).__name__}")
 
         ssh_key = cls(
             name=name,
             key=key,
         )
 
-        ssh_key.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        ssh_key.additional_properties = additional_properties
         return ssh_key
 
     @property

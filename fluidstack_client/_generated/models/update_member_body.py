@@ -49,7 +49,13 @@ class UpdateMemberBody:
             role=role,
         )
 
-        update_member_body.additional_properties = d
+        additional_properties = {}
+        for prop_name, prop_dict in d.items():
+            additional = prop_dict
+
+            additional_properties[prop_name] = additional
+
+        update_member_body.additional_properties = additional_properties
         return update_member_body
 
     @property

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
@@ -33,7 +33,8 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Any | Error | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
+        response_200 = None
+
         return response_200
 
     if response.status_code == 401:
