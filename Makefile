@@ -26,9 +26,11 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 generate: $(STAMP)
 	scripts/generate.sh
+	$(BIN)/python scripts/unasync.py
 
 check-generated: $(STAMP)
 	scripts/check-generated.sh
+	$(BIN)/python scripts/unasync.py --check
 
 lint: $(STAMP)
 	ruff check .

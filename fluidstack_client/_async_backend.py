@@ -1,0 +1,5 @@
+"""The async primitives used by the async client (see _sync_backend.py for its twin)."""
+
+from asyncio import Lock, sleep
+
+__all__ = ["Lock", "sleep"]

@@ -1,0 +1,76 @@
+"""Region discovery decisions: which URL a region maps to, and when the list is stale.
+
+The I/O (fetching /regions once, sharing that fetch between concurrent callers)
+lives in the clients; everything they decide is here, once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import httpx
+
+from .errors import RegionNotFoundError, RegionURLError
+
+DEFAULT_REGION_CACHE_TTL = 300.0
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def region_base_url(region_url: str, global_base_url: httpx.URL) -> httpx.URL:
+    """The base URL of a region's API.
+
+    A bare host (no path) gets the global API's versioned path appended, as
+    Fluidstack's own tools do. Only https is accepted, except on loopback hosts.
+    """
+    try:
+        url = httpx.URL(region_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise RegionURLError(f"region URL {region_url!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise RegionURLError(f"region URL {region_url!r} is not an absolute http(s) URL")
+    if url.scheme != "https" and not is_loopback(url.host):
+        raise RegionURLError(
+            f"refusing region URL {region_url!r}: only https is allowed (plain http only "
+            "on loopback hosts), so the token is not sent there"
+        )
+    if url.path in ("", "/"):
+        url = url.copy_with(path=global_base_url.path)
+    return url.copy_with(query=None, fragment=None)
+
+
+@dataclass
+class RegionTable:
+    """The last /regions answer and when it was fetched."""
+
+    ttl: float = DEFAULT_REGION_CACHE_TTL
+    urls: dict[str, str] = field(default_factory=dict)
+    fetched_at: float | None = None
+
+    def is_fresh(self, now: float | None = None) -> bool:
+        if self.fetched_at is None:
+            return False
+        return ((time.monotonic() if now is None else now) - self.fetched_at) < self.ttl
+
+    def store(self, regions: Iterable[tuple[str, str]], now: float | None = None) -> None:
+        self.urls = dict(regions)
+        self.fetched_at = time.monotonic() if now is None else now
+
+    def invalidate(self) -> None:
+        self.fetched_at = None
+
+    def url_of(self, name: str) -> str:
+        try:
+            return self.urls[name]
+        except KeyError:
+            raise RegionNotFoundError(name, sorted(self.urls)) from None

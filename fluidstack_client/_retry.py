@@ -1,0 +1,129 @@
+"""The retry policy: which failures are retried and how long to wait. Pure functions.
+
+Sync and async clients both ask `next_delay`; only their sleeping differs.
+
+- Retried statuses: 408, 429 and every 5xx (including edge-proxy codes like 520).
+- Retried transport failures: connect errors and timeouts, resets, dropped
+  connections, read timeouts.
+- Idempotent methods (GET, DELETE, and this API's PATCH, which sets a value) retry on
+  all of those. POST retries only when the request provably never reached the
+  server (it could not connect, or never got a pooled connection): a second
+  CreateInvitation would send a second e-mail.
+- Waits grow exponentially with jitter, capped; `Retry-After` (seconds or an HTTP
+  date) is honoured, capped too. `max_retries=N` means at most N+1 attempts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.utils
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from .errors import ConfigurationError
+
+DEFAULT_MAX_RETRIES = 2
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+# Failures where the server cannot have seen the request.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures where it may have, but repeating an idempotent request is harmless.
+_MAYBE_SENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+
+
+_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry. `max_retries=N`: at most N+1 attempts."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_retries", "initial_delay", "max_delay", "max_retry_after"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigurationError(f"{name} must be a number >= 0, got {value!r}")
+        if not isinstance(self.max_retries, int):
+            raise ConfigurationError(f"max_retries must be an int, got {self.max_retries!r}")
+
+
+def configure(policy: object, max_retries: object = None) -> RetryPolicy:
+    """The policy a client uses: `policy`, with `max_retries` overriding its count."""
+    if not isinstance(policy, RetryPolicy):
+        raise ConfigurationError(f"retry_policy must be a RetryPolicy, got {policy!r}")
+    if max_retries is None:
+        return policy
+    return dataclasses.replace(policy, max_retries=max_retries)  # type: ignore[arg-type]
+
+
+def is_retryable_status(status: int) -> bool:
+    return status >= 500 or status in RETRYABLE_STATUSES
+
+
+def is_retryable_error(method: str, error: Exception) -> bool:
+    if isinstance(error, _NEVER_SENT):
+        return True
+    return method.upper() in IDEMPOTENT_METHODS and isinstance(error, _MAYBE_SENT)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def backoff(policy: RetryPolicy, retries_done: int, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: base * 2**n capped, then scaled into [0.5, 1]x."""
+    base = min(policy.initial_delay * 2.0**retries_done, policy.max_delay)
+    jitter = (rng or _JITTER).uniform(0.5, 1.0)
+    return base * jitter
+
+
+def next_delay(
+    policy: RetryPolicy,
+    method: str,
+    retries_done: int,
+    *,
+    response: httpx.Response | None = None,
+    error: Exception | None = None,
+    rng: random.Random | None = None,
+) -> float | None:
+    """How long to wait before the next attempt, or None to give up now.
+
+    Call with the failed attempt's `response` (non-2xx) or its transport `error`.
+    """
+    if retries_done >= policy.max_retries:
+        return None
+    if response is not None:
+        if not is_retryable_status(response.status_code):
+            return None
+        if method.upper() not in IDEMPOTENT_METHODS:
+            return None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is not None:
+            return min(retry_after, policy.max_retry_after)
+        return backoff(policy, retries_done, rng)
+    if error is not None and is_retryable_error(method, error):
+        return backoff(policy, retries_done, rng)
+    return None

@@ -1,0 +1,6 @@
+"""The blocking primitives used by the sync client (see _async_backend.py for its twin)."""
+
+from threading import Lock
+from time import sleep
+
+__all__ = ["Lock", "sleep"]

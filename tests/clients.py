@@ -1,0 +1,58 @@
+"""Run the same scenario through `Fluidstack` and `AsyncFluidstack`.
+
+A scenario is a function of the client; with the async client it returns a
+coroutine, which `run` awaits. Either way the test sees the plain result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from fluidstack_client import AsyncFluidstack, Fluidstack, RetryPolicy
+
+TOKEN = "sk-test-0123456789abcdef"
+FAST = RetryPolicy(initial_delay=0.01, max_delay=0.05)
+MODES = ["sync", "async"]
+
+
+def run(mode: str, base_url: str, scenario: Callable[[Any], Any], **options: Any) -> Any:
+    options.setdefault("retry_policy", FAST)
+    token = options.pop("token", TOKEN)
+    if mode == "sync":
+        with Fluidstack(token, base_url=base_url, **options) as fs:
+            return scenario(fs)
+
+    async def main() -> Any:
+        async with AsyncFluidstack(token, base_url=base_url, **options) as fs:
+            result = scenario(fs)
+            return await result if inspect.isawaitable(result) else result
+
+    return asyncio.run(main())
+
+
+async def resolve(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def chain(*steps: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A scenario of several calls on one client; returns the last result."""
+
+    def scenario(fs: Any) -> Any:
+        if isinstance(fs, Fluidstack):
+            result = None
+            for step in steps:
+                result = step(fs)
+            return result
+
+        async def run_all() -> Any:
+            result = None
+            for step in steps:
+                result = await resolve(step(fs))
+            return result
+
+        return run_all()
+
+    return scenario
