@@ -11,6 +11,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from fluidstack_client import AsyncFluidstack, Fluidstack, RetryPolicy
 
 TOKEN = "sk-test-0123456789abcdef"
@@ -18,17 +20,39 @@ FAST = RetryPolicy(initial_delay=0.01, max_delay=0.05)
 MODES = ["sync", "async"]
 
 
-def run(mode: str, base_url: str, scenario: Callable[[Any], Any], **options: Any) -> Any:
+def run(
+    mode: str,
+    base_url: str,
+    scenario: Callable[[Any], Any],
+    *,
+    http: Callable[[], httpx.Client | httpx.AsyncClient] | None = None,
+    **options: Any,
+) -> Any:
+    """Build the client (with `http()` as its user-supplied http_client, if given),
+    run the scenario, close everything."""
     options.setdefault("retry_policy", FAST)
     token = options.pop("token", TOKEN)
     if mode == "sync":
-        with Fluidstack(token, base_url=base_url, **options) as fs:
-            return scenario(fs)
+        user_client = http() if http else None
+        try:
+            with Fluidstack(token, base_url=base_url, http_client=user_client, **options) as fs:
+                return scenario(fs)
+        finally:
+            if isinstance(user_client, httpx.Client):
+                assert not user_client.is_closed  # not the wrapper's to close
+                user_client.close()
 
     async def main() -> Any:
-        async with AsyncFluidstack(token, base_url=base_url, **options) as fs:
-            result = scenario(fs)
-            return await result if inspect.isawaitable(result) else result
+        user_client = http() if http else None
+        try:
+            async with AsyncFluidstack(
+                token, base_url=base_url, http_client=user_client, **options
+            ) as fs:
+                return await resolve(scenario(fs))
+        finally:
+            if isinstance(user_client, httpx.AsyncClient):
+                assert not user_client.is_closed
+                await user_client.aclose()
 
     return asyncio.run(main())
 
