@@ -1,5 +1,5 @@
 """The async primitives used by the async client (see _sync_backend.py for its twin)."""
 
-from asyncio import Lock, sleep
+from asyncio import Lock, Semaphore, sleep
 
-__all__ = ["Lock", "sleep"]
+__all__ = ["Lock", "Semaphore", "sleep"]

@@ -14,6 +14,7 @@ BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
 # The spec's `servers[0].url` (tests/test_config.py keeps the two in step).
 DEFAULT_BASE_URL = "https://api.atlas.fluidstack.io/api/v1alpha1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_CONNECTIONS = 100  # httpx's own default pool size
 
 
 def resolve_token(token: str | None) -> Secret:

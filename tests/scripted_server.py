@@ -18,6 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # the default backlog of 5 stalls concurrent connects
+    daemon_threads = True
+    block_on_close = False
+
+
 @dataclass
 class Reply:
     status: int = 200
@@ -50,6 +56,7 @@ class ScriptedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are separate writes
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -84,8 +91,7 @@ class ScriptedServer:
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
 
-        self._httpd = ThreadingHTTPServer((host, 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, 0), Handler)
         port = self._httpd.server_address[1]
         self.url = f"http://{host}:{port}"
         self._thread = threading.Thread(
