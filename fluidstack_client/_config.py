@@ -7,7 +7,7 @@ import os
 import httpx
 
 from ._auth import Secret
-from .errors import ConfigurationError
+from .errors import ConfigurationError, FluidstackError
 
 TOKEN_ENV = "FLUIDSTACK_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
@@ -31,15 +31,21 @@ def resolve_token(token: str | None) -> Secret:
     return Secret(token.strip())
 
 
+def absolute_http_url(value: object, what: str, error: type[FluidstackError]) -> httpx.URL:
+    """`value` as an absolute http(s) URL, or `error` saying what is wrong with it."""
+    try:
+        url = httpx.URL(value)  # type: ignore[arg-type]
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise error(f"{what} {value!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise error(f"{what} {value!r} is not an absolute http(s) URL")
+    return url
+
+
 def resolve_base_url(base_url: str | httpx.URL | None) -> httpx.URL:
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigurationError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url {str(url)!r} must be an absolute http(s) URL")
+    url = absolute_http_url(base_url, "base_url", ConfigurationError)
     return url.copy_with(path=url.path.rstrip("/") or "/", query=None, fragment=None)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ._config import absolute_http_url
 from .errors import RegionNotFoundError, RegionURLError
 
 DEFAULT_REGION_CACHE_TTL = 300.0
@@ -33,12 +34,7 @@ def region_base_url(region_url: str, global_base_url: httpx.URL) -> httpx.URL:
     A bare host (no path) gets the global API's versioned path appended, as
     Fluidstack's own tools do. Only https is accepted, except on loopback hosts.
     """
-    try:
-        url = httpx.URL(region_url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise RegionURLError(f"region URL {region_url!r} is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise RegionURLError(f"region URL {region_url!r} is not an absolute http(s) URL")
+    url = absolute_http_url(region_url, "region URL", RegionURLError)
     if url.scheme != "https" and not is_loopback(url.host):
         raise RegionURLError(
             f"refusing region URL {region_url!r}: only https is allowed (plain http only "
