@@ -1,0 +1,103 @@
+"""Serve a `FakeAPI` over real HTTP on a loopback address."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ._fake import FakeAPI
+from ._transport import request_path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        answer = self.server.fake.handle(
+            self.command, request_path(self.path.encode("latin-1")), dict(self.headers), body
+        )
+        if answer.delay:
+            time.sleep(answer.delay)
+        if answer.drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _handle
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    request_queue_size = 1024
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], fake: FakeAPI) -> None:
+        self.fake = fake
+        super().__init__(address, _Handler)
+
+
+class FakeServer:
+    """A `FakeAPI` behind a real HTTP/1.1 server. Regions point back at it."""
+
+    def __init__(self, fake: FakeAPI | None = None, *, host: str = "127.0.0.1", port: int = 0):
+        self.fake = fake or FakeAPI()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        _HTTPServer.address_family = family
+        self._httpd = _HTTPServer((host, port), self.fake)
+        bound_host, bound_port = self._httpd.socket.getsockname()[:2]
+        shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
+        self.fake.with_origin(f"http://{shown}:{bound_port}")
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.fake.base_url
+
+    def start(self) -> FakeServer:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def serve(
+    fake: FakeAPI | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[FakeServer]:
+    """Run a fake on a free loopback port for the duration of a `with` block."""
+    with FakeServer(fake, host=host, port=port) as server:
+        yield server
