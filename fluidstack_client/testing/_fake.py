@@ -155,16 +155,17 @@ class FakeAPI:
         from ._transport import FakeTransport  # the transport module imports this one
 
         options.setdefault("base_url", self.base_url)
-        http = httpx.Client(transport=FakeTransport(self))
-        return Fluidstack(self.token, http_client=http, **options)
+        token = options.pop("token", self.token)
+        return Fluidstack(token, http_client=httpx.Client(transport=FakeTransport(self)), **options)
 
     def async_client(self, **options: Any) -> AsyncFluidstack:
         """An `AsyncFluidstack` wired to this fake in-process."""
         from ._transport import FakeTransport
 
         options.setdefault("base_url", self.base_url)
+        token = options.pop("token", self.token)
         http = httpx.AsyncClient(transport=FakeTransport(self))
-        return AsyncFluidstack(self.token, http_client=http, **options)
+        return AsyncFluidstack(token, http_client=http, **options)
 
     # -- fault injection ----------------------------------------------------------------
 
@@ -219,6 +220,7 @@ class FakeAPI:
         region, rest = self._scope(path)
         route = _match(method, rest) if rest is not None else None
         operation = route[0] if route else None
+        allowed = allowed_methods(rest) if rest is not None and route is None else []
         with self._lock:
             self.requests.append(RecordedRequest(method, path, operation, region, lower, body))
             delay = sum(lat.seconds for lat in self._latencies if _applies(lat.route, operation))
@@ -226,7 +228,7 @@ class FakeAPI:
             if fault is not None:
                 response = _fault_response(fault)
             else:
-                response = self._answer(route, method, lower, body, region)
+                response = self._answer(route, allowed, method, lower, body, region)
         response.delay += delay
         return response
 
@@ -250,6 +252,7 @@ class FakeAPI:
     def _answer(
         self,
         route: tuple[str, Handler, dict[str, str]] | None,
+        allowed: list[str],
         method: str,
         headers: Mapping[str, str],
         body: bytes,
@@ -258,6 +261,10 @@ class FakeAPI:
         if headers.get("authorization") != f"Bearer {self.token}":
             message = "missing bearer token" if "authorization" not in headers else "invalid token"
             return _error(401, message)
+        if route is None and allowed:
+            response = _error(405, f"{method} is not allowed here")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         if route is None:
             return _error(404, "no such route")
         _, handler, params = route
@@ -302,8 +309,8 @@ class FakeAPI:
         if body is None:
             return _error(400, "request body must be a JSON object")
         email, role = body.get("email"), body.get("role", "viewer")
-        if not isinstance(email, str) or "@" not in email:
-            return _error(400, "email must be an e-mail address")
+        if not isinstance(email, str):
+            return _error(400, "email must be a string")
         if not isinstance(role, str):
             return _error(400, "role must be a string")
         self.invitations.append({"id": f"inv-{next(self._ids)}", "email": email, "role": role})
@@ -319,6 +326,8 @@ class FakeAPI:
         found = self._in_region(self.instances, call.region)
         project = call.headers.get("x-project-id")
         if project is not None:
+            if not _is_uuid(project):
+                return _error(400, "X-PROJECT-ID must be a UUID")
             found = [i for i in found if _same_uuid(i.get("project_id"), project)]
         return _json(200, found)
 
@@ -353,6 +362,14 @@ class FakeAPI:
 
 def _find(items: list[dict[str, Any]], key: str, value: str) -> dict[str, Any] | None:
     return next((x for x in items if x.get(key) == value), None)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _same_uuid(a: object, b: object) -> bool:
@@ -412,6 +429,11 @@ def _match(method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None
         if found and op_method == method:
             return op, handler, {k: unquote(v) for k, v in found.groupdict().items()}
     return None
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the spec defines for `path` (empty: no such path)."""
+    return sorted({m for _, m, pattern, _ in _COMPILED if pattern.match(path)})
 
 
 def _applies(route: str | None, operation: str | None) -> bool:

@@ -41,7 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
-    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _handle
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
+    do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = do_QUERY = _handle
 
 
 class _HTTPServer(ThreadingHTTPServer):
