@@ -49,7 +49,7 @@ pytest: $(STAMP)
 test: check-generated lint typecheck pytest
 
 demo: $(STAMP)
-	@echo "The demo arrives with the fake API (fluidstack_client.testing); it is not there yet."
+	$(BIN)/python examples/quickstart.py
 
 wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
