@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PRISM  := tests/contract/node_modules/.bin/prism
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv generate check-generated lint format typecheck pytest test demo lock wheel clean
+.PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean
 
 help:
 	@echo "make demo             run examples/quickstart.py against the built-in fake"
 	@echo "make test             check-generated + lint + typecheck + pytest (what CI runs)"
 	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
+	@echo "make fuzz             the property-based parser tests, run long"
 	@echo "make lint | typecheck | pytest | wheel | lock"
 
 venv: $(STAMP)
@@ -22,6 +24,11 @@ $(STAMP): requirements/dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Stoplight Prism for the contract tests, from the committed lock file (npm ci; nothing global).
+$(PRISM): tests/contract/package.json tests/contract/package-lock.json
+	npm ci --prefix tests/contract --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 generate: $(STAMP)
@@ -43,8 +50,12 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(PRISM)
 	pytest
+
+# The property-based parser tests, run long (the default run in `make test` is short).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} pytest tests/test_fuzz_parsers.py -q
 
 test: check-generated lint typecheck pytest
 
@@ -63,4 +74,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/contract/node_modules

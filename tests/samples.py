@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fluidstack_client.testing import FakeAPI
+
 PROJECT_ID = "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
 INSTANCE_ID = "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c"
 CLUSTER_ID = "11111111-2222-4333-8444-555555555555"
@@ -37,3 +39,19 @@ INSTANCE = {
 # A minimal instance: every optional field absent.
 INSTANCE_MINIMAL = {k: v for k, v in INSTANCE.items() if k not in ("health", "updated_at")}
 ERROR = {"message": "something went wrong"}
+
+
+def fake_seeded_for(operation: str) -> FakeAPI:
+    """A fake holding the sample data, so each row of the operation table in
+    test_client_operations.py succeeds against it exactly as scripted."""
+    return FakeAPI(
+        token="t0k",
+        regions=["us-east-1"] if operation == "ListRegions" else [],
+        organizations=[ORGANIZATION],
+        # DeleteMember deletes the member with CLUSTER_ID as its id
+        members=[MEMBER] + ([{**MEMBER, "id": CLUSTER_ID}] if operation == "DeleteMember" else []),
+        invitations=[INVITATION],
+        clusters=[CLUSTER],
+        instances=[INSTANCE, INSTANCE_MINIMAL],
+        keys=[] if operation == "RegisterKey" else [SSH_KEY],
+    )

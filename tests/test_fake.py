@@ -93,29 +93,12 @@ def test_routes_cover_the_spec(spec: dict[str, Any]) -> None:
 # -- every operation, the same table as against the scripted servers ----------------------
 
 
-def _seeded_like_samples(operation: str) -> FakeAPI:
-    return FakeAPI(
-        token="t0k",
-        regions=[],
-        organizations=[samples.ORGANIZATION],
-        # the ids the DeleteMember/DeleteInvitation rows of the table use
-        members=[samples.MEMBER]
-        + ([{**samples.MEMBER, "id": samples.CLUSTER_ID}] if operation == "DeleteMember" else []),
-        invitations=[samples.INVITATION],
-        clusters=[samples.CLUSTER],
-        instances=[samples.INSTANCE, samples.INSTANCE_MINIMAL],
-        keys=[] if operation == "RegisterKey" else [samples.SSH_KEY],
-    )
-
-
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_every_operation_against_the_fake(mode: str, transport: str, operation: str) -> None:
     op = OPERATIONS[operation]
-    fake = _seeded_like_samples(operation)
-    if operation == "ListRegions":
-        fake.region_names = ["us-east-1"]
+    fake = samples.fake_seeded_for(operation)
     result = run_on(fake, mode, transport, op.call)
     (sent,) = fake.requests
     assert sent.operation == operation

@@ -72,6 +72,11 @@ class FakeServer:
     def base_url(self) -> str:
         return self.fake.base_url
 
+    def use(self, fake: FakeAPI) -> None:
+        """Serve a different fake from now on (a fresh state between tests, say)."""
+        fake.with_origin(self.fake.origin)
+        self.fake = self._httpd.fake = fake
+
     def start(self) -> FakeServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
