@@ -1,0 +1,232 @@
+"""Property-based tests of every response parser.
+
+(a) Documents valid per the spec's schemas, with enum values the spec does not
+    list and extra fields mixed in, parse into the generated models and round-trip
+    through `to_dict`.
+(b) Arbitrary JSON and arbitrary bytes, with any status, through every operation
+    of both clients: each call returns, or raises `APIResponseValidationError` (2xx)
+    or `APIStatusError` (anything else); nothing else ever escapes.
+
+Strategies are built here from spec/openapi.yaml. The default run is short; set
+FUZZ_EXAMPLES (as `make fuzz` does) to run long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import string
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_client_operations import OPERATIONS
+
+from fluidstack_client import (
+    APIResponseValidationError,
+    APIStatusError,
+    AsyncFluidstack,
+    Fluidstack,
+    RetryPolicy,
+)
+from fluidstack_client._generated import models
+
+SPEC = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml").read_text()
+)
+SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+RUNS: dict[str, int] = {}  # examples run per test, for the summary line
+
+
+def _count(name: str) -> None:
+    RUNS[name] = RUNS.get(name, 0) + 1
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Any:
+    yield
+    if RUNS:
+        total = sum(RUNS.values())
+        print(f"\nfuzz examples run: {total} ({', '.join(f'{k} {v}' for k, v in RUNS.items())})")
+
+
+# -- strategies from the spec ------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=12)
+
+
+def go_timestamps() -> st.SearchStrategy[str]:
+    """RFC 3339 as Go writes it: Z or an offset, 0-9 fractional digits."""
+
+    def fmt(moment: Any, digits: int, offset: str) -> str:
+        frac = f"{moment.microsecond:06d}{moment.microsecond % 997:03d}"[:digits]
+        stamp = f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S")
+        return stamp + (f".{frac}" if digits else "") + offset
+
+    return st.builds(
+        fmt,
+        st.datetimes(),
+        st.integers(0, 9),
+        st.sampled_from(["Z", "+00:00", "-07:00", "+05:30"]),
+    )
+
+
+def from_spec(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Documents valid for an OpenAPI schema; enums also yield values the spec does
+    not list, and objects may carry fields it does not name."""
+    if "$ref" in schema:
+        return from_spec(SCHEMAS[schema["$ref"].rsplit("/", 1)[1]])
+    strategy = _from_type(schema)
+    return st.none() | strategy if schema.get("nullable") else strategy
+
+
+def _from_type(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"]) | names  # known and future values
+    kind = schema.get("type")
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "string":
+        return {
+            "uuid": st.uuids().map(str),
+            "date-time": go_timestamps(),
+        }.get(schema.get("format", ""), st.text())
+    if kind == "array":
+        return st.lists(from_spec(schema["items"]), max_size=3)
+    if kind == "object":
+        return _object(schema)
+    raise NotImplementedError(f"no strategy for {schema}")
+
+
+def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    props = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    extra_values = (
+        from_spec(schema["additionalProperties"])
+        if isinstance(schema.get("additionalProperties"), dict)
+        else json_values
+    )
+    extras = st.dictionaries(names.map(lambda n: "x_" + n), extra_values, max_size=3)
+    return st.fixed_dictionaries(
+        {k: from_spec(v) for k, v in props.items() if k in required},
+        optional={k: from_spec(v) for k, v in props.items() if k not in required},
+    ).flatmap(lambda doc: extras.map(lambda more: {**more, **doc}))
+
+
+OBJECT_SCHEMAS = sorted(n for n, s in SCHEMAS.items() if s.get("type") == "object")
+
+
+def test_every_object_schema_has_a_model() -> None:
+    assert OBJECT_SCHEMAS
+    for name in OBJECT_SCHEMAS:
+        assert hasattr(models, name)
+
+
+# -- (a) valid documents parse and round-trip --------------------------------------------
+
+
+@pytest.mark.parametrize("name", OBJECT_SCHEMAS)
+@FUZZ
+@given(data=st.data())
+def test_valid_documents_parse_and_round_trip(name: str, data: st.DataObject) -> None:
+    _count("valid")
+    doc = data.draw(from_spec(SCHEMAS[name]))
+    model_cls = getattr(models, name)
+    model = model_cls.from_dict(doc)
+    out = model.to_dict()
+    assert set(out) == set(doc)
+    assert model_cls.from_dict(out) == model
+    assert json.loads(json.dumps(out)) == out  # to_dict gives plain JSON
+    for key, value in doc.items():
+        if key.startswith("x_"):
+            assert model[key] == value  # unknown fields are kept as they came
+
+
+# -- (b) anything at all, through every operation -------------------------------------------
+
+bodies = st.one_of(
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.binary(max_size=200),
+    st.sampled_from([b"", b"<html>502</html>", b"[", b'{"message": 5}', b"\xff\xfe", b"null"]),
+    # near-misses: valid documents with one value swapped for arbitrary JSON
+    st.sampled_from(OBJECT_SCHEMAS)
+    .flatmap(lambda n: st.tuples(from_spec(SCHEMAS[n]), names, json_values))
+    .map(lambda t: json.dumps([{**t[0], t[1]: t[2]}, t[0]]).encode()),
+)
+statuses = st.one_of(st.sampled_from([200, 201, 204]), st.integers(200, 599))
+
+
+def _transport(status: int, body: bytes) -> httpx.MockTransport:
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(reply)
+
+
+def _check_outcome(status: int, error: Exception | None) -> None:
+    """A call may return, or raise one of exactly two errors; nothing else."""
+    if error is None:
+        return
+    if isinstance(error, APIResponseValidationError):
+        assert 200 <= status < 300
+    elif isinstance(error, APIStatusError):
+        assert not 200 <= status < 300
+        assert error.status_code == status
+    else:
+        raise error
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+@FUZZ
+@given(status=statuses, body=bodies)
+def test_any_response_to_any_operation_sync(operation: str, status: int, body: bytes) -> None:
+    _count("sync")
+    http = httpx.Client(transport=_transport(status, body))
+    with Fluidstack(
+        "t",
+        base_url="http://127.0.0.1:9",
+        http_client=http,
+        retry_policy=RetryPolicy(max_retries=0),
+    ) as fs:
+        try:
+            OPERATIONS[operation].call(fs)
+        except Exception as exc:
+            _check_outcome(status, exc)
+
+
+@pytest.mark.parametrize("operation", ["ListInstances", "GetInstance", "RegisterKey"])
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 4))
+@given(status=statuses, body=bodies)
+def test_any_response_to_any_operation_async(operation: str, status: int, body: bytes) -> None:
+    _count("async")
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=_transport(status, body))
+        async with AsyncFluidstack(
+            "t",
+            base_url="http://127.0.0.1:9",
+            http_client=http,
+            retry_policy=RetryPolicy(max_retries=0),
+        ) as fs:
+            try:
+                await OPERATIONS[operation].call(fs)
+            except Exception as exc:
+                _check_outcome(status, exc)
+
+    asyncio.run(main())
