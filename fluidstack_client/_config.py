@@ -57,3 +57,12 @@ def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
             raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
         return httpx.Timeout(timeout)
     raise ConfigurationError(f"timeout must be seconds or an httpx.Timeout, got {timeout!r}")
+
+
+def check_number(value: object, name: str, *, minimum: float, integer: bool = False) -> None:
+    """Reject a non-number (bools included), a float where an int is due, or a value
+    below `minimum`, with a ConfigurationError naming the option."""
+    kinds = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        kind = "an int" if integer else "a number"
+        raise ConfigurationError(f"{name} must be {kind} >= {minimum}, got {value!r}")

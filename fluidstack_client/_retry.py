@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ._config import check_number
 from .errors import ConfigurationError
 
 DEFAULT_MAX_RETRIES = 2
@@ -48,12 +49,9 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        for name in ("max_retries", "initial_delay", "max_delay", "max_retry_after"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigurationError(f"{name} must be a number >= 0, got {value!r}")
-        if not isinstance(self.max_retries, int):
-            raise ConfigurationError(f"max_retries must be an int, got {self.max_retries!r}")
+        check_number(self.max_retries, "max_retries", minimum=0, integer=True)
+        for name in ("initial_delay", "max_delay", "max_retry_after"):
+            check_number(getattr(self, name), name, minimum=0)
 
 
 def configure(policy: object, max_retries: object = None) -> RetryPolicy:

@@ -23,6 +23,7 @@ from ._auth import BearerAuth, Secret
 from ._config import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_TIMEOUT,
+    check_number,
     resolve_base_url,
     resolve_timeout,
     resolve_token,
@@ -139,12 +140,8 @@ class Fluidstack:
             raise ConfigurationError(
                 f"http_client must be an httpx.Client, got {type(http_client).__name__}"
             )
-        if isinstance(region_cache_ttl, bool) or not isinstance(region_cache_ttl, int | float):
-            raise ConfigurationError(f"region_cache_ttl must be seconds, got {region_cache_ttl!r}")
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise ConfigurationError(f"max_connections must be an int, got {max_connections!r}")
-        if max_connections < 1:
-            raise ConfigurationError(f"max_connections must be >= 1, got {max_connections!r}")
+        check_number(region_cache_ttl, "region_cache_ttl", minimum=0)
+        check_number(max_connections, "max_connections", minimum=1, integer=True)
         http = http_client or httpx.Client(
             timeout=resolved_timeout,
             follow_redirects=True,
