@@ -10,24 +10,8 @@
 re-exported here.
 """
 
-from ._async_client import AsyncFluidstack
-from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
-from ._generated.models import (
-    Cluster,
-    ClusterHealth,
-    ClusterType,
-    Instance,
-    InstanceHealth,
-    InstanceState,
-    InstanceTags,
-    Invitation,
-    Organization,
-    OrganizationMember,
-    Region,
-    SSHKey,
-)
-from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
-from ._sync_client import Fluidstack
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -49,6 +33,69 @@ from .errors import (
     RegionURLError,
     UnprocessableEntityError,
 )
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncFluidstack
+    from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
+    from ._generated.models import (
+        Cluster,
+        ClusterHealth,
+        ClusterType,
+        Instance,
+        InstanceHealth,
+        InstanceState,
+        InstanceTags,
+        Invitation,
+        Organization,
+        OrganizationMember,
+        Region,
+        SSHKey,
+    )
+    from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+    from ._sync_client import Fluidstack
+
+# Loaded on first use (PEP 562): a sync-only program never imports asyncio or the
+# async client, and `import fluidstack_client` stays cheap.
+_LAZY = {
+    "AsyncFluidstack": "._async_client",
+    "Fluidstack": "._sync_client",
+    "DEFAULT_BASE_URL": "._config",
+    "DEFAULT_TIMEOUT": "._config",
+    "DEFAULT_MAX_RETRIES": "._retry",
+    "RetryPolicy": "._retry",
+    **dict.fromkeys(
+        [
+            "Cluster",
+            "ClusterHealth",
+            "ClusterType",
+            "Instance",
+            "InstanceHealth",
+            "InstanceState",
+            "InstanceTags",
+            "Invitation",
+            "Organization",
+            "OrganizationMember",
+            "Region",
+            "SSHKey",
+        ],
+        "._generated.models",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

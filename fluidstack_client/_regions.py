@@ -6,7 +6,6 @@ lives in the clients; everything they decide is here, once.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ DEFAULT_REGION_CACHE_TTL = 300.0
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only region URLs that are not https get here
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

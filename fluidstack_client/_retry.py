@@ -16,7 +16,6 @@ Sync and async clients both ask `next_delay`; only their sleeping differs.
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import random
 import time
 from dataclasses import dataclass
@@ -81,8 +80,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     try:
         seconds = float(value)
     except ValueError:
+        from email.utils import parsedate_to_datetime  # rare: load on first use
+
         try:
-            when = email.utils.parsedate_to_datetime(value)
+            when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)

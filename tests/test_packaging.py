@@ -52,3 +52,20 @@ def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
     assert "fluidstack_client/_generated/api/instances/list_instances.py" in names
     assert "fluidstack_client/_generated/models/instance.py" in names
     assert not any("__pycache__" in n or "/tests/" in n for n in names)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in fluidstack_client.__all__:
+        assert getattr(fluidstack_client, name) is not None, name
+    assert set(dir(fluidstack_client)) >= set(fluidstack_client.__all__)
+
+
+def test_clients_load_on_first_use() -> None:
+    probe = (
+        "import sys, fluidstack_client as f\n"
+        "assert 'fluidstack_client._generated' not in sys.modules\n"
+        "f.Fluidstack\n"
+        "assert 'fluidstack_client._async_client' not in sys.modules\n"
+        "assert 'asyncio' not in sys.modules, 'a sync-only program pays for asyncio'\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
