@@ -13,7 +13,6 @@ FUZZ_EXAMPLES (as `make fuzz` does) to run long.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import string
@@ -23,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from clients import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_client_operations import OPERATIONS
@@ -30,8 +30,6 @@ from test_client_operations import OPERATIONS
 from fluidstack_client import (
     APIResponseValidationError,
     APIStatusError,
-    AsyncFluidstack,
-    Fluidstack,
     RetryPolicy,
 )
 from fluidstack_client._generated import models
@@ -192,22 +190,26 @@ def _check_outcome(status: int, error: Exception | None) -> None:
         raise error
 
 
+def _call_with_reply(mode: str, operation: str, status: int, body: bytes) -> None:
+    http_cls: Any = httpx.Client if mode == "sync" else httpx.AsyncClient
+    try:
+        run(
+            mode,
+            "http://127.0.0.1:9",
+            OPERATIONS[operation].call,
+            http=lambda: http_cls(transport=_transport(status, body)),
+            retry_policy=RetryPolicy(max_retries=0),
+        )
+    except Exception as exc:
+        _check_outcome(status, exc)
+
+
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 @FUZZ
 @given(status=statuses, body=bodies)
 def test_any_response_to_any_operation_sync(operation: str, status: int, body: bytes) -> None:
     _count("sync")
-    http = httpx.Client(transport=_transport(status, body))
-    with Fluidstack(
-        "t",
-        base_url="http://127.0.0.1:9",
-        http_client=http,
-        retry_policy=RetryPolicy(max_retries=0),
-    ) as fs:
-        try:
-            OPERATIONS[operation].call(fs)
-        except Exception as exc:
-            _check_outcome(status, exc)
+    _call_with_reply("sync", operation, status, body)
 
 
 @pytest.mark.parametrize("operation", ["ListInstances", "GetInstance", "RegisterKey"])
@@ -215,18 +217,4 @@ def test_any_response_to_any_operation_sync(operation: str, status: int, body: b
 @given(status=statuses, body=bodies)
 def test_any_response_to_any_operation_async(operation: str, status: int, body: bytes) -> None:
     _count("async")
-
-    async def main() -> None:
-        http = httpx.AsyncClient(transport=_transport(status, body))
-        async with AsyncFluidstack(
-            "t",
-            base_url="http://127.0.0.1:9",
-            http_client=http,
-            retry_policy=RetryPolicy(max_retries=0),
-        ) as fs:
-            try:
-                await OPERATIONS[operation].call(fs)
-            except Exception as exc:
-                _check_outcome(status, exc)
-
-    asyncio.run(main())
+    _call_with_reply("async", operation, status, body)

@@ -1,22 +1,28 @@
-"""Serve a `FakeAPI` over real HTTP on a loopback address."""
+"""Serve a `FakeAPI` (or anything with its `handle` method) over real HTTP on loopback."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
-from ._fake import FakeAPI
+from ._fake import FakeAPI, FakeResponse
 from ._transport import request_path
+
+
+class App(Protocol):
+    def handle(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse: ...
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    disable_nagle_algorithm = True  # headers and body are separate writes
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -25,7 +31,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        answer = self.server.fake.handle(
+        answer = self.server.app.handle(
             self.command, request_path(self.path.encode("latin-1")), dict(self.headers), body
         )
         if answer.delay:
@@ -46,43 +52,39 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    request_queue_size = 1024
+    request_queue_size = 1024  # the default backlog of 5 stalls concurrent connects
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], fake: FakeAPI) -> None:
-        self.fake = fake
+    def __init__(self, address: tuple[str, int], app: App) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.app = app
         super().__init__(address, _Handler)
 
 
-class FakeServer:
-    """A `FakeAPI` behind a real HTTP/1.1 server. Regions point back at it."""
+class LoopbackServer:
+    """A threaded HTTP/1.1 server on a loopback address answering with `app.handle`."""
 
-    def __init__(self, fake: FakeAPI | None = None, *, host: str = "127.0.0.1", port: int = 0):
-        self.fake = fake or FakeAPI()
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        _HTTPServer.address_family = family
-        self._httpd = _HTTPServer((host, port), self.fake)
+    def __init__(self, app: App, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._httpd = _HTTPServer((host, port), app)
         bound_host, bound_port = self._httpd.socket.getsockname()[:2]
-        shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
-        self.fake.with_origin(f"http://{shown}:{bound_port}")
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.origin = f"http://{shown}:{bound_port}"
         self._thread: threading.Thread | None = None
 
     @property
-    def base_url(self) -> str:
-        return self.fake.base_url
+    def app(self) -> App:
+        return self._httpd.app
 
-    def use(self, fake: FakeAPI) -> None:
-        """Serve a different fake from now on (a fresh state between tests, say)."""
-        fake.with_origin(self.fake.origin)
-        self.fake = self._httpd.fake = fake
+    @app.setter
+    def app(self, app: App) -> None:
+        self._httpd.app = app
 
-    def start(self) -> FakeServer:
+    def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
-        return self
 
     def serve_forever(self) -> None:
         self._httpd.serve_forever()
@@ -92,6 +94,34 @@ class FakeServer:
             self._httpd.shutdown()
             self._thread.join()
         self._httpd.server_close()
+
+
+class FakeServer:
+    """A `FakeAPI` behind a real HTTP/1.1 server. Regions point back at it."""
+
+    def __init__(self, fake: FakeAPI | None = None, *, host: str = "127.0.0.1", port: int = 0):
+        self.fake = fake or FakeAPI()
+        self._server = LoopbackServer(self.fake, host=host, port=port)
+        self.fake.with_origin(self._server.origin)
+
+    @property
+    def base_url(self) -> str:
+        return self.fake.base_url
+
+    def use(self, fake: FakeAPI) -> None:
+        """Serve a different fake from now on (a fresh state between tests, say)."""
+        fake.with_origin(self._server.origin)
+        self.fake = self._server.app = fake
+
+    def start(self) -> FakeServer:
+        self._server.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.stop()
 
     def __enter__(self) -> FakeServer:
         return self.start()
