@@ -22,6 +22,8 @@ def _install(session: nox.Session) -> None:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     _install(session)
+    # Prism for the contract tests, from the committed lock (what `make test` does).
+    session.run("make", "tests/contract/node_modules/.bin/prism", external=True)
     session.run("pytest", *session.posargs)
 
 
