@@ -1,0 +1,68 @@
+"""The generator pipeline: deterministic output, and a drift check that catches drift."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PIECES = ["spec", "templates", "generator-config.yaml", "scripts", "fluidstack_client/_generated"]
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of what generation reads and writes, to break without touching the repo."""
+    for piece in PIECES:
+        source, target = ROOT / piece, tmp_path / piece
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    return tmp_path
+
+
+def _check(checkout: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run(
+        ["bash", str(checkout / "scripts" / "check-generated.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_committed_tree_matches_and_regeneration_is_stable(checkout: Path) -> None:
+    first = _check(checkout)
+    assert first.returncode == 0, first.stderr
+    assert _check(checkout).returncode == 0
+
+
+def test_hand_edit_of_a_generated_file_is_caught(checkout: Path) -> None:
+    edited = checkout / "fluidstack_client" / "_generated" / "models" / "region.py"
+    edited.write_text(edited.read_text().replace("url = d.pop", "url = d.pop  # tweak", 1))
+    result = _check(checkout)
+    assert result.returncode != 0
+    assert "models/region.py" in result.stderr
+
+
+def test_spec_change_without_regeneration_is_caught(checkout: Path) -> None:
+    spec = checkout / "spec" / "openapi.yaml"
+    spec.write_text(spec.read_text().replace("The name of the region.", "The region's name.", 1))
+    result = _check(checkout)
+    assert result.returncode != 0
+    assert "models/region.py" in result.stderr
+
+
+def test_removed_operation_disappears(checkout: Path) -> None:
+    spec = checkout / "spec" / "openapi.yaml"
+    text = spec.read_text()
+    start = text.index("  /organizations:\n")
+    spec.write_text(text[:start] + text[text.index("  /members:\n") :])
+    result = _check(checkout)
+    assert result.returncode != 0
+    assert "organizations" in result.stderr
