@@ -34,6 +34,7 @@ def run(
     token = options.pop("token", TOKEN)
     if mode == "sync":
         user_client = http() if http else None
+        assert user_client is None or isinstance(user_client, httpx.Client)
         try:
             with Fluidstack(token, base_url=base_url, http_client=user_client, **options) as fs:
                 return scenario(fs)
@@ -44,6 +45,7 @@ def run(
 
     async def main() -> Any:
         user_client = http() if http else None
+        assert user_client is None or isinstance(user_client, httpx.AsyncClient)
         try:
             async with AsyncFluidstack(
                 token, base_url=base_url, http_client=user_client, **options

@@ -78,6 +78,7 @@ def test_token_never_in_exceptions(mode: str, server: ScriptedServer) -> None:
     with pytest.raises(AuthenticationError) as info:
         run(mode, server.url, lambda fs: fs.keys.list())
     exc = info.value
+    assert exc.request is not None
     texts = [str(exc), repr(exc), exc.message, repr(exc.request), repr(exc.request.headers)]
     assert not [t for t in texts if TOKEN in t]
     assert "[REDACTED]" in exc.message

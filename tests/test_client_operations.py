@@ -5,6 +5,7 @@ operation added to the spec without a client method fails here.
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ def test_instances_parse_into_models(mode: str, server: ScriptedServer) -> None:
     assert full.ip is None
     assert full.state is InstanceState.RUNNING
     assert full.tags.to_dict() == {"team": "ml", "env": "dev"}
+    assert isinstance(full.updated_at, datetime.datetime)
     assert full.updated_at.microsecond == 123456
     assert minimal.to_dict() == samples.INSTANCE_MINIMAL
     assert "x-project-id" not in server.last.headers

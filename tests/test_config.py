@@ -181,7 +181,11 @@ def test_bad_arguments_are_rejected_before_sending(
 def test_awkward_but_valid_names_stay_in_their_segment(mode: str, server: ScriptedServer) -> None:
     server.default = Reply(204)
     for name in ("a/../..", "..%2f", "key?x=1#frag", "...", "ünïcode key"):
-        run(mode, server.url, lambda fs, n=name: fs.keys.deregister(n))
+
+        def deregister(fs: Any, key: str = name) -> Any:
+            return fs.keys.deregister(key)
+
+        run(mode, server.url, deregister)
     paths = [r.path for r in server.requests]
     assert all(p.startswith("/user/keys/") and p.count("/") == 3 for p in paths), paths
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -47,7 +48,7 @@ def fake_server() -> Iterator[FakeServer]:
 @positive.parametrize()
 @SETTINGS
 def test_valid_requests_get_documented_responses(
-    case: schemathesis.Case, fake_server: FakeServer
+    case: schemathesis.Case[Any], fake_server: FakeServer
 ) -> None:
     case.call_and_validate(
         base_url=fake_server.base_url, headers=AUTH, additional_checks=[ignored_auth]
@@ -57,7 +58,7 @@ def test_valid_requests_get_documented_responses(
 @negative.parametrize()
 @SETTINGS
 def test_invalid_requests_are_rejected_cleanly(
-    case: schemathesis.Case, fake_server: FakeServer
+    case: schemathesis.Case[Any], fake_server: FakeServer
 ) -> None:
     case.call_and_validate(
         base_url=fake_server.base_url,

@@ -13,6 +13,7 @@ FUZZ_EXAMPLES (as `make fuzz` does) to run long.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import string
@@ -72,7 +73,7 @@ names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=12)
 def go_timestamps() -> st.SearchStrategy[str]:
     """RFC 3339 as Go writes it: Z or an offset, 0-9 fractional digits."""
 
-    def fmt(moment: Any, digits: int, offset: str) -> str:
+    def fmt(moment: datetime.datetime, digits: int, offset: str) -> str:
         frac = f"{moment.microsecond:06d}{moment.microsecond % 997:03d}"[:digits]
         stamp = f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S")
         return stamp + (f".{frac}" if digits else "") + offset
