@@ -66,3 +66,27 @@ def test_removed_operation_disappears(checkout: Path) -> None:
     result = _check(checkout)
     assert result.returncode != 0
     assert "organizations" in result.stderr
+
+
+def test_sync_client_drift_is_caught(tmp_path: Path) -> None:
+    """The sync client is derived from the async one; an edit to either side alone fails."""
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    package = tmp_path / "fluidstack_client"
+    package.mkdir()
+    for name in (
+        "_async_client.py",
+        "_async_resources.py",
+        "_sync_client.py",
+        "_sync_resources.py",
+    ):
+        shutil.copy2(ROOT / "fluidstack_client" / name, package / name)
+    check = [str(ROOT / ".venv" / "bin" / "python"), str(tmp_path / "scripts" / "unasync.py")]
+
+    assert subprocess.run([*check, "--check"], capture_output=True, check=False).returncode == 0
+    sync = package / "_sync_client.py"
+    sync.write_text(sync.read_text().replace("retries += 1", "retries += 2"))
+    result = subprocess.run([*check, "--check"], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "_sync_client.py" in result.stderr
+    assert "retries += 1" in result.stderr  # the diff shows what the source says
