@@ -51,7 +51,12 @@ def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
     assert "fluidstack_client/py.typed" in names
     assert "fluidstack_client/_generated/api/instances/list_instances.py" in names
     assert "fluidstack_client/_generated/models/instance.py" in names
+    assert "fluidstack_client/testing/_fake.py" in names
     assert not any("__pycache__" in n or "/tests/" in n for n in names)
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[pytest11]" in text
+    assert "fluidstack = fluidstack_client.testing.pytest_plugin" in text
 
 
 def test_every_public_name_resolves() -> None:
