@@ -63,9 +63,6 @@ class RegionTable:
         self.urls = dict(regions)
         self.fetched_at = time.monotonic() if now is None else now
 
-    def invalidate(self) -> None:
-        self.fetched_at = None
-
     def url_of(self, name: str) -> str:
         try:
             return self.urls[name]
