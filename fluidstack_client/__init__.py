@@ -29,8 +29,10 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     RegionNotFoundError,
     RegionURLError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
 )
 
@@ -128,9 +130,11 @@ __all__ = [
     "OrganizationMember",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "Region",
     "RegionNotFoundError",
     "RegionURLError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "SSHKey",
     "UnprocessableEntityError",

@@ -1,5 +1,120 @@
-"""The async primitives used by the async client (see _sync_backend.py for its twin)."""
+"""The async primitives used by the async client (see _sync_backend.py for its twin).
 
+Each name here has a twin of the same name and meaning there; the client's source
+uses only these, so that `scripts/unasync.py` can derive the sync client from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
 from asyncio import Lock, Semaphore, sleep
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Lock", "Semaphore", "sleep"]
+import httpx
+
+from .errors import FluidstackError
+
+__all__ = [
+    "Lock",
+    "Semaphore",
+    "SingleFlight",
+    "check_deadline",
+    "check_loop",
+    "deadline",
+    "sleep",
+    "slot",
+    "transport",
+]
+
+T = TypeVar("T")
+
+
+class deadline:  # lower case: used like a function, `async with deadline(5):`
+    """Bound everything inside (waiting for a connection, sending, headers, the whole
+    body) to `seconds`; past it, raise httpx.ReadTimeout."""
+
+    __slots__ = ("_seconds", "_timeout")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+        self._timeout: asyncio.Timeout | None = None
+
+    async def __aenter__(self) -> None:
+        if self._seconds is not None:
+            self._timeout = asyncio.timeout(self._seconds)
+            await self._timeout.__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._timeout is None:
+            return
+        try:
+            await self._timeout.__aexit__(exc_type, exc, tb)
+        except TimeoutError as expired:
+            raise httpx.ReadTimeout(
+                f"no complete response within {self._seconds:g}s (the attempt's deadline)"
+            ) from expired
+
+
+def check_deadline() -> None:
+    """Raise if the current deadline has passed (the async deadline cancels by itself)."""
+
+
+def slot(gate: Semaphore) -> Semaphore:
+    """The gate to hold while a request uses a connection (bounded by the deadline)."""
+    return gate
+
+
+def check_loop(owner: Any) -> None:
+    """An AsyncFluidstack's connections belong to the event loop that first used it."""
+    loop = asyncio.get_running_loop()
+    bound = owner.loop
+    if bound is loop:
+        return
+    if bound is None:
+        owner.loop = loop
+        return
+    if bound.is_closed():
+        raise FluidstackError(
+            "this AsyncFluidstack was first used in an event loop that has since closed "
+            "(an earlier asyncio.run() ended), and its connections belonged to that loop. "
+            "Create the client inside the coroutine you pass to asyncio.run(), or one "
+            "client per event loop."
+        )
+    raise FluidstackError(
+        "this AsyncFluidstack belongs to another event loop (the one that first used "
+        "it); create one client per event loop"
+    )
+
+
+class SingleFlight(Generic[T]):
+    """At most one call of `fn` in flight; everyone who asks meanwhile gets its outcome,
+    result or error. The next `run` after it finished calls `fn` again."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[T] | None = None
+
+    async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
+        task = self._task
+        if task is None:
+            task = self._task = asyncio.ensure_future(fn())
+            task.add_done_callback(self._finished)
+        # shield: one waiter cancelled does not cancel the fetch the others wait for.
+        return await asyncio.shield(task)
+
+    def _finished(self, task: asyncio.Task[T]) -> None:
+        if self._task is task:
+            self._task = None
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter may have gone
+
+
+def transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """The transport of a client we create (the deadline needs nothing from it)."""
+    return httpx.AsyncHTTPTransport(limits=limits)

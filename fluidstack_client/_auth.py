@@ -1,22 +1,52 @@
-"""The bearer token: kept out of every repr, and sent only to the origin it is meant for."""
+"""The bearer token: checked once, kept out of every repr and pickle, and attached
+only to requests for the origin it is meant for."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import re
 
 import httpx
+
+from .errors import ConfigurationError
+
+# RFC 6750's b64token is narrower; any visible ASCII character can go in a header
+# as is. Anything else (NUL, VT, a space, non-ASCII) would make h11 reject the
+# header and quote it, token and all, in its error.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def check_token(value: object) -> str:
+    """`value` as a token that can be sent in a header, or a ConfigurationError that
+    does not repeat it."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError("the API token must be a non-empty string")
+    token = value.strip()
+    if _HEADER_SAFE.fullmatch(token) is None:
+        position = next(i for i, ch in enumerate(token) if not _HEADER_SAFE.fullmatch(ch))
+        raise ConfigurationError(
+            "the API token contains a character that cannot be sent in an HTTP header "
+            f"(whitespace, a control character or non-ASCII, at position {position}); "
+            "the token is not shown here"
+        )
+    return token
 
 
 class Secret:
     """Holds the token; prints as `Secret('***')` wherever it ends up."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_header", "_value")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        self._value = check_token(value)
+        self._header = f"Bearer {self._value}"
 
     def reveal(self) -> str:
         return self._value
+
+    @property
+    def header(self) -> str:
+        return self._header
 
     def __repr__(self) -> str:
         return "Secret('***')"
@@ -28,27 +58,14 @@ class Secret:
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
+    """Scheme, host and *effective* port: httpx reports a default port as None, so
+    http://h:80 and http://h are one origin, and http://h:80 and https://h:443 two."""
+    return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme))
 
 
-class BearerAuth(httpx.Auth):
-    """Adds `Authorization: Bearer ...` to requests for one origin, and only that one.
-
-    httpx re-runs the auth flow for every redirect hop, so a redirect to another
-    origin (scheme, host or port) goes out without the token.
-    """
-
-    def __init__(self, token: Secret, base_url: httpx.URL) -> None:
-        self._token = token
-        self._origin = origin(base_url)
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if origin(request.url) == self._origin:
-            request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
-        else:
-            request.headers.pop("Authorization", None)
-        yield request
-
-    def __repr__(self) -> str:
-        scheme, host, port = self._origin
-        return f"BearerAuth(origin='{scheme}://{host}{f':{port}' if port else ''}')"
+def authorize(request: httpx.Request, token: Secret, home: tuple[str, str, int | None]) -> None:
+    """Put the token on `request` if it goes to `home`; make sure it carries none otherwise."""
+    if origin(request.url) == home:
+        request.headers["Authorization"] = token.header
+    else:
+        request.headers.pop("Authorization", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import httpx
@@ -15,6 +16,8 @@ BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
 DEFAULT_BASE_URL = "https://api.atlas.fluidstack.io/api/v1alpha1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_CONNECTIONS = 100  # httpx's own default pool size
+# The largest real answer is a ListInstances; 64 MiB holds ~100,000 instances.
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 
 
 def resolve_token(token: str | None) -> Secret:
@@ -24,11 +27,18 @@ def resolve_token(token: str | None) -> Secret:
         raise ConfigurationError(
             f"no API token: pass token=... or set the {TOKEN_ENV} environment variable"
         )
-    if not isinstance(token, str) or not token.strip():
-        raise ConfigurationError("the API token must be a non-empty string")
-    if any(ch in token for ch in "\r\n"):
-        raise ConfigurationError("the API token must not contain line breaks")
-    return Secret(token.strip())
+    return Secret(token)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    import ipaddress  # only URLs that are not https get here
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def absolute_http_url(value: object, what: str, error: type[FluidstackError]) -> httpx.URL:
@@ -39,30 +49,64 @@ def absolute_http_url(value: object, what: str, error: type[FluidstackError]) ->
         raise error(f"{what} {value!r} is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise error(f"{what} {value!r} is not an absolute http(s) URL")
+    if url.userinfo:
+        raise error(f"{what} must not contain credentials (user:password@); use token=")
+    return url
+
+
+def secure_url(value: object, what: str, error: type[FluidstackError]) -> httpx.URL:
+    """An absolute URL the token may be sent to: https, or plain http to a loopback
+    host only. The same rule for base_url, region URLs and redirects."""
+    url = absolute_http_url(value, what, error)
+    if url.scheme != "https" and not is_loopback(url.host):
+        raise error(
+            f"refusing {what} {str(url)!r}: only https is allowed (plain http only to "
+            "loopback hosts), so the token is never sent in cleartext"
+        )
     return url
 
 
 def resolve_base_url(base_url: str | httpx.URL | None) -> httpx.URL:
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    url = absolute_http_url(base_url, "base_url", ConfigurationError)
+    url = secure_url(base_url, "base_url", ConfigurationError)
     return url.copy_with(path=url.path.rstrip("/") or "/", query=None, fragment=None)
 
 
 def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """The timeout as an httpx.Timeout; every part None (no limit) or finite and > 0."""
     if isinstance(timeout, httpx.Timeout):
+        parts = timeout.as_dict()
+        for name, value in parts.items():
+            if value is not None:
+                check_number(value, f"timeout.{name}", minimum=0, exclusive=True)
         return timeout
-    if timeout is None or (isinstance(timeout, int | float) and not isinstance(timeout, bool)):
-        if timeout is not None and timeout <= 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
-        return httpx.Timeout(timeout)
-    raise ConfigurationError(f"timeout must be seconds or an httpx.Timeout, got {timeout!r}")
+    if timeout is None:
+        return httpx.Timeout(None)
+    check_number(timeout, "timeout", minimum=0, exclusive=True)
+    return httpx.Timeout(timeout)
 
 
-def check_number(value: object, name: str, *, minimum: float, integer: bool = False) -> None:
-    """Reject a non-number (bools included), a float where an int is due, or a value
-    below `minimum`, with a ConfigurationError naming the option."""
+def attempt_deadline(timeout: httpx.Timeout) -> float | None:
+    """Seconds one attempt may take in all (connect, send, headers and the whole body):
+    the read timeout, which otherwise bounds only each single read."""
+    return timeout.read
+
+
+def check_number(
+    value: object, name: str, *, minimum: float, integer: bool = False, exclusive: bool = False
+) -> None:
+    """Reject a non-number (bools included), NaN or an infinity, a float where an int is
+    due, or a value below `minimum` (or equal to it, if `exclusive`), with a
+    ConfigurationError naming the option."""
     kinds = int if integer else int | float
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
-        kind = "an int" if integer else "a number"
-        raise ConfigurationError(f"{name} must be {kind} >= {minimum}, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, kinds)
+        or not math.isfinite(value)
+        or value < minimum
+        or (exclusive and value == minimum)
+    ):
+        kind = "an int" if integer else "a finite number"
+        bound = f"> {minimum}" if exclusive else f">= {minimum}"
+        raise ConfigurationError(f"{name} must be {kind} {bound}, got {value!r}")

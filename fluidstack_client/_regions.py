@@ -12,21 +12,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ._config import absolute_http_url
+from ._config import secure_url
 from .errors import RegionNotFoundError, RegionURLError
 
 DEFAULT_REGION_CACHE_TTL = 300.0
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress  # only region URLs that are not https get here
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def region_base_url(region_url: str, global_base_url: httpx.URL) -> httpx.URL:
@@ -35,12 +24,7 @@ def region_base_url(region_url: str, global_base_url: httpx.URL) -> httpx.URL:
     A bare host (no path) gets the global API's versioned path appended, as
     Fluidstack's own tools do. Only https is accepted, except on loopback hosts.
     """
-    url = absolute_http_url(region_url, "region URL", RegionURLError)
-    if url.scheme != "https" and not is_loopback(url.host):
-        raise RegionURLError(
-            f"refusing region URL {region_url!r}: only https is allowed (plain http only "
-            "on loopback hosts), so the token is not sent there"
-        )
+    url = secure_url(region_url, "region URL", RegionURLError)
     if url.path in ("", "/"):
         url = url.copy_with(path=global_base_url.path)
     return url.copy_with(query=None, fragment=None)

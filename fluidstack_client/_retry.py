@@ -5,10 +5,13 @@ Sync and async clients both ask `next_delay`; only their sleeping differs.
 - Retried statuses: 408, 429 and every 5xx (including edge-proxy codes like 520).
 - Retried transport failures: connect errors and timeouts, resets, dropped
   connections, read timeouts.
+- Not retried: TLS failures (a certificate that does not verify, a protocol
+  mismatch): the same attempt would fail the same way.
 - Idempotent methods (GET, DELETE, and this API's PATCH, which sets a value) retry on
   all of those. POST retries only when the request provably never reached the
   server (it could not connect, or never got a pooled connection): a second
-  CreateInvitation would send a second e-mail.
+  CreateInvitation would send a second e-mail. Writes are never redirected, so
+  such a failure is always about the original request to the original URL.
 - Waits grow exponentially with jitter, capped; `Retry-After` (seconds or an HTTP
   date) is honoured, capped too. `max_retries=N` means at most N+1 attempts.
 """
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 from ._config import check_number
-from .errors import ConfigurationError
+from .errors import ConfigurationError, tls_failure
 
 DEFAULT_MAX_RETRIES = 2
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
@@ -67,6 +70,8 @@ def is_retryable_status(status: int) -> bool:
 
 
 def is_retryable_error(method: str, error: Exception) -> bool:
+    if tls_failure(error) is not None:
+        return False  # a bad certificate or a TLS mismatch does not fix itself
     if isinstance(error, _NEVER_SENT):
         return True
     return method.upper() in IDEMPOTENT_METHODS and isinstance(error, _MAYBE_SENT)

@@ -1,6 +1,200 @@
-"""The blocking primitives used by the sync client (see _async_backend.py for its twin)."""
+"""The blocking primitives used by the sync client (see _async_backend.py for its twin).
 
+Threads cannot be cancelled, so the sync deadline is enforced where a thread
+blocks: every socket operation of a connection the client made has its timeout
+clamped to the time left (a network backend wrapped around httpcore's), and the
+body loop checks the clock between reads. With a user-supplied `http_client` only
+the latter applies, so an attempt may overrun by up to one read timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from threading import Lock, Semaphore
-from time import sleep
+from time import monotonic, sleep
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Lock", "Semaphore", "sleep"]
+import httpcore
+import httpx
+
+__all__ = [
+    "Lock",
+    "Semaphore",
+    "SingleFlight",
+    "check_deadline",
+    "check_loop",
+    "deadline",
+    "sleep",
+    "slot",
+    "transport",
+]
+
+T = TypeVar("T")
+_local = threading.local()
+
+
+def _remaining() -> float | None:
+    at: float | None = getattr(_local, "at", None)
+    return None if at is None else at - monotonic()
+
+
+class deadline:  # lower case: used like a function, `with deadline(5):`
+    """Bound everything inside to `seconds` (see the module docstring for how)."""
+
+    __slots__ = ("_at", "_saved")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._at = None if seconds is None else monotonic() + seconds
+        self._saved: float | None = None
+
+    def __enter__(self) -> None:
+        self._saved = getattr(_local, "at", None)
+        _local.at = self._at
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _local.at = self._saved
+
+
+def check_deadline() -> None:
+    """Raise httpx.ReadTimeout if the current deadline has passed."""
+    left = _remaining()
+    if left is not None and left <= 0:
+        raise httpx.ReadTimeout("no complete response within the attempt's deadline")
+
+
+@contextmanager
+def slot(gate: Semaphore) -> Iterator[None]:
+    """Hold `gate` while a request uses a connection; wait for it until the deadline."""
+    left = _remaining()
+    if not gate.acquire(timeout=None if left is None else max(left, 0.0)):
+        raise httpx.PoolTimeout("no free connection before the attempt's deadline")
+    try:
+        yield
+    finally:
+        gate.release()
+
+
+def check_loop(owner: Any) -> None:
+    """Only the async client is tied to an event loop."""
+
+
+class _Flight(Generic[T]):
+    __slots__ = ("done", "error", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+
+class SingleFlight(Generic[T]):
+    """At most one call of `fn` in flight; every thread that asks meanwhile gets its
+    outcome, result or error. The next `run` after it finished calls `fn` again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flight: _Flight[T] | None = None
+
+    def run(self, fn: Callable[[], T]) -> T:
+        with self._lock:
+            flight = self._flight
+            leader = flight is None
+            if flight is None:
+                flight = self._flight = _Flight()
+        if leader:
+            try:
+                flight.result = fn()
+            except BaseException as exc:
+                flight.error = exc
+            finally:
+                with self._lock:
+                    self._flight = None
+                flight.done.set()
+        else:
+            flight.done.wait()
+        if flight.error is not None:
+            raise flight.error
+        return flight.result  # type: ignore[return-value]
+
+
+def _clamp(timeout: float | None, expired: type[Exception]) -> float | None:
+    left = _remaining()
+    if left is None:
+        return timeout
+    if left <= 0:
+        raise expired("the attempt's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """The transport of a client we create, its sockets bound by the deadline.
+
+    httpx has no public way to hand httpcore a network backend, so this wraps the
+    one its pool holds (tests/test_limits.py fails if that ever stops working).
+    """
+    made = httpx.HTTPTransport(limits=limits)
+    pool = getattr(made, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(pool, httpcore.ConnectionPool) and isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _DeadlineBackend(backend)
+    return made

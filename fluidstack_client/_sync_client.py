@@ -18,11 +18,14 @@ from typing import Any, Self, TypeVar, cast
 
 import httpx
 
-from . import _retry
-from ._auth import BearerAuth, Secret
+from . import _body, _operations, _redirects, _retry
+from ._auth import Secret, authorize, origin
 from ._config import (
+    DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
+    attempt_deadline,
     check_number,
     resolve_base_url,
     resolve_timeout,
@@ -34,7 +37,16 @@ from ._generated.models import Error
 from ._generated.types import Response
 from ._regions import DEFAULT_REGION_CACHE_TTL, RegionTable, region_base_url
 from ._retry import RetryPolicy
-from ._sync_backend import Lock, Semaphore, sleep
+from ._sync_backend import (
+    Semaphore,
+    SingleFlight,
+    check_deadline,
+    check_loop,
+    deadline,
+    sleep,
+    slot,
+    transport,
+)
 from ._sync_resources import (
     Clusters,
     Instances,
@@ -47,8 +59,13 @@ from ._sync_resources import (
 from ._validate import text
 from ._version import __version__
 from .errors import (
+    APIConnectionError,
     ConfigurationError,
     FluidstackError,
+    InvalidParameterError,
+    ResponseTooLargeError,
+    clean,
+    redacted_response,
     status_error,
     transport_error,
     validation_error,
@@ -69,7 +86,7 @@ NOT_GIVEN: Any = _NotGiven()
 
 class _Shared:
     """What a client shares with its with_options() copies and its region clients:
-    the token, the connection pool and the region table."""
+    the token, the connection pool, the limits and the region table."""
 
     def __init__(
         self,
@@ -78,6 +95,7 @@ class _Shared:
         max_connections: int,
         global_base_url: httpx.URL,
         ttl: float,
+        max_response_size: int,
     ) -> None:
         self.token = token
         self.http = http
@@ -87,24 +105,29 @@ class _Shared:
         self.gate = Semaphore(max_connections)
         self.global_base_url = global_base_url
         self.regions = RegionTable(ttl=ttl)
-        self.regions_lock = Lock()
+        self.regions_fetch: SingleFlight[None] = SingleFlight()
+        self.max_response_size = max_response_size
+        self.loop: Any = None  # the event loop an async client is bound to
 
 
 class _Call:
     """What one generated endpoint function sees as its httpx client.
 
     The generated code builds the request (method, path, headers, JSON) and parses
-    the response; this sends it with auth and retry, and remembers the response
-    so that a body the models cannot parse is reported along with it.
+    the response; this sends it through the client's send path, and remembers
+    whether it was asked to and what came back, so that a failure around it can
+    be reported for what it is.
     """
 
-    __slots__ = ("_client", "response")
+    __slots__ = ("_client", "response", "started")
 
     def __init__(self, client: Fluidstack) -> None:
         self._client = client
+        self.started = False
         self.response: httpx.Response | None = None
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self.started = True
         self.response = self._client._send(method, url, kwargs)
         return self.response
 
@@ -131,6 +154,7 @@ class Fluidstack:
         http_client: httpx.Client | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         region_cache_ttl: float = DEFAULT_REGION_CACHE_TTL,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         secret = resolve_token(token)
         url = resolve_base_url(base_url)
@@ -142,22 +166,25 @@ class Fluidstack:
             )
         check_number(region_cache_ttl, "region_cache_ttl", minimum=0)
         check_number(max_connections, "max_connections", minimum=1, integer=True)
+        check_number(max_response_size, "max_response_size", minimum=1, integer=True)
         http = http_client or httpx.Client(
             timeout=resolved_timeout,
-            follow_redirects=True,
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=max_connections),
+            transport=transport(httpx.Limits(max_connections=max_connections)),
         )
-        self._shared = _Shared(secret, http, max_connections, url, float(region_cache_ttl))
+        self._shared = _Shared(
+            secret, http, max_connections, url, float(region_cache_ttl), max_response_size
+        )
         self._owns_http = http_client is None
         self._bind(url, resolved_timeout, policy)
 
     def _bind(self, base_url: httpx.URL, timeout: httpx.Timeout, retry: RetryPolicy) -> None:
         self._base_url = base_url
         self._prefix = str(base_url).rstrip("/")
+        self._origin = origin(base_url)
         self._timeout = timeout
+        self._deadline = attempt_deadline(timeout)
         self._retry = retry
-        self._auth = BearerAuth(self._shared.token, base_url)
 
     def _copy(
         self,
@@ -204,18 +231,21 @@ class Fluidstack:
     def region(self, name: str, *, refresh: bool = False) -> Self:
         """A client of the same kind bound to region `name`'s API.
 
-        /regions is fetched once and cached for `region_cache_ttl` seconds (shared
-        by concurrent callers: one request); `refresh=True` fetches it again.
+        /regions is fetched once and cached for `region_cache_ttl` seconds. Concurrent
+        callers share one fetch and its outcome, success or error; the first call
+        after a failure fetches again. `refresh=True` fetches it again.
         """
         name = text(name, "region name")
         shared = self._shared
-        with shared.regions_lock:
-            if refresh or not shared.regions.is_fresh():
-                home = self._copy(base_url=shared.global_base_url)
-                listed = home._call(list_regions.sync_detailed)
-                shared.regions.store((r.name, r.url) for r in listed)
-            region_url = shared.regions.url_of(name)
+        if refresh or not shared.regions.is_fresh():
+            shared.regions_fetch.run(self._fetch_regions)
+        region_url = shared.regions.url_of(name)
         return self._copy(base_url=region_base_url(region_url, shared.global_base_url))
+
+    def _fetch_regions(self) -> None:
+        home = self._copy(base_url=self._shared.global_base_url)
+        listed = home._call(list_regions.sync_detailed)
+        self._shared.regions.store((r.name, r.url) for r in listed)
 
     @cached_property
     def regions(self) -> Regions:
@@ -289,51 +319,66 @@ class Fluidstack:
         """Run one generated `sync_detailed` function; return its parsed body."""
         call = _Call(self)
         client = GeneratedClient(base_url=self._prefix).set_httpx_client(cast(httpx.Client, call))
+        secret = self._shared.token.reveal()
         try:
             result = endpoint(*args, client=client, **kwargs)
         except FluidstackError:
             raise
         except Exception as exc:
-            # Any failure after a response arrived is the generated parser
-            # rejecting the body (KeyError, TypeError, ValueError, JSON, ...).
-            if call.response is None:
-                raise
-            raise validation_error(call.response, exc, self._shared.token.reveal()) from exc
+            response = call.response
+            if response is not None:
+                # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
+                problem = f"with a body that does not match the spec ({type(exc).__name__}: {exc})"
+                raise validation_error(response, problem, secret) from exc
+            detail = clean(f"{type(exc).__name__}: {exc}", secret)
+            if not call.started:
+                # The generated code could not build the request from the arguments.
+                raise InvalidParameterError(f"cannot build the request: {detail}") from exc
+            raise APIConnectionError(f"the request failed: {detail}") from exc
         parsed = result.parsed
         response = call.response
         if expect_body and (parsed is None or isinstance(parsed, Error)) and response is not None:
-            problem = ValueError(f"status {response.status_code} is not documented here")
-            raise validation_error(response, problem, self._shared.token.reveal())
+            raise validation_error(response, "with no body the spec documents", secret)
         return cast(T, parsed)
 
     def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
-        """Send with auth, retrying as the policy says; return a 2xx or raise a typed error."""
-        http = self._shared.http
-        if http.is_closed:
+        """The one send path: check, authorize, send with a deadline per attempt, follow
+        safe redirects, read the body within its cap, retry as the policy says.
+        Returns the operation's documented success response, or raises."""
+        shared = self._shared
+        if shared.http.is_closed:
             raise FluidstackError("this client has been closed")
-        request = http.build_request(method, self._prefix + path, timeout=self._timeout, **kwargs)
+        check_loop(shared)
+        method = method.upper()
+        operation = _operations.match(method, path)
+        request = self._build(method, path, kwargs)
+        secret = shared.token.reveal()
         retries = 0
         while True:
             try:
-                with self._shared.gate:
-                    response = http.send(request, auth=self._auth)
+                with deadline(self._deadline):
+                    response = self._attempt(request)
             except httpx.TransportError as exc:
-                delay = _retry.next_delay(self._retry, request.method, retries, error=exc)
+                delay = _retry.next_delay(self._retry, method, retries, error=exc)
                 if delay is None:
-                    raise transport_error(exc, request) from exc
+                    raise transport_error(exc, request, secret) from exc
                 outcome = type(exc).__name__
             else:
-                if response.is_success:
+                status = response.status_code
+                if status in operation.success:
                     return response
-                delay = _retry.next_delay(self._retry, request.method, retries, response=response)
+                if 200 <= status < 300:
+                    documented = ", ".join(map(str, sorted(operation.success)))
+                    problem = f"is not the success of {operation.name} (the spec says {documented})"
+                    raise validation_error(response, problem, secret)
+                delay = _retry.next_delay(self._retry, method, retries, response=response)
                 if delay is None:
-                    raise status_error(response, self._shared.token.reveal())
-                outcome = f"status {response.status_code}"
-                response.close()
+                    raise status_error(response, secret, hint=self._hint(response))
+                outcome = f"status {status}"
             retries += 1
             log.info(
                 "retrying %s %s after %s in %.2fs (retry %d of %d)",
-                request.method,
+                method,
                 request.url.path,
                 outcome,
                 delay,
@@ -341,3 +386,99 @@ class Fluidstack:
                 self._retry.max_retries,
             )
             sleep(delay)
+
+    def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
+        try:
+            request = self._shared.http.build_request(
+                method, self._prefix + path, timeout=self._timeout, **kwargs
+            )
+        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+            detail = clean(f"{type(exc).__name__}: {exc}", self._shared.token.reveal())
+            raise InvalidParameterError(f"cannot build the request: {detail}") from exc
+        request.headers["Accept-Encoding"] = _body.ACCEPT_ENCODING
+        return request
+
+    def _attempt(self, request: httpx.Request) -> httpx.Response:
+        """One attempt: the request and the redirects a GET may follow. Returns the last
+        response, its body read (within the size cap for a success, a small one else)."""
+        shared = self._shared
+        hop = request
+        redirects = 0
+        while True:
+            authorize(hop, shared.token, self._origin)
+            with slot(shared.gate):
+                response = shared.http.send(hop, stream=True, follow_redirects=False)
+                try:
+                    if 300 <= response.status_code < 400:
+                        target = _redirects.follow(response, redirects)
+                        if isinstance(target, httpx.Request):
+                            hop = target
+                            redirects += 1
+                            continue
+                    return self._read(response)
+                finally:
+                    response.close()
+
+    def _read(self, response: httpx.Response) -> httpx.Response:
+        """`response` with its body read and decoded within the cap, as a plain response."""
+        success = 200 <= response.status_code < 300
+        limit = self._shared.max_response_size if success else _body.MAX_ERROR_BODY
+        declared = response.headers.get("Content-Length", "")
+        try:
+            if success and declared.isdigit() and int(declared) > limit:
+                raise _body.BodyTooLarge(f"Content-Length {int(declared):,} is over the limit")
+            # An in-memory transport (a mock) may hand over a response already read
+            # and decoded; anything from the network arrives as raw bytes.
+            consumed = response.is_stream_consumed
+            encoding = None if consumed else response.headers.get("Content-Encoding")
+            reader = _body.BodyReader(encoding, limit, truncate=not success)
+            if consumed:
+                reader.feed(response.content)
+            else:
+                for chunk in response.iter_raw():
+                    reader.feed(chunk)
+                    if reader.done:
+                        break
+                    check_deadline()
+            content = reader.result()
+        except _body.BodyTooLarge as exc:
+            raise self._too_large(response, limit, str(exc)) from None
+        except _body.Undecodable as exc:
+            if success:
+                raise validation_error(
+                    _loaded(response, b""), str(exc), self._shared.token.reveal()
+                ) from None
+            content = b""
+        return _loaded(response, content)
+
+    def _too_large(self, response: httpx.Response, limit: int, why: str) -> FluidstackError:
+        return ResponseTooLargeError(
+            f"{response.status_code} response not read: {why} (max_response_size={limit:,} "
+            "bytes; raise it on the client if such answers are expected)",
+            response=redacted_response(_loaded(response, b""), self._shared.token.reveal()),
+            limit=limit,
+        )
+
+    def _hint(self, response: httpx.Response) -> str:
+        if response.status_code == 404 and self._base_url.path in ("", "/"):
+            return (
+                " (base_url has no path; the Management API lives under "
+                f"{httpx.URL(DEFAULT_BASE_URL).path})"
+            )
+        return ""
+
+
+def _loaded(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A plain response with `content` as its (already decoded) body."""
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions={"http_version": response.http_version.encode(), "reason_phrase": b""},
+    )

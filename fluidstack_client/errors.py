@@ -2,15 +2,18 @@
 
 ```
 FluidstackError
-├── ConfigurationError            no token, a malformed base URL, ...
+├── ConfigurationError            no token, a malformed or plain-http base URL, a NaN option, ...
 ├── InvalidParameterError         a bad argument, caught before anything is sent (also a ValueError)
 ├── RegionNotFoundError           region(name) with a name /regions does not list
 ├── RegionURLError                a region URL that is not https (and not loopback) or malformed
 └── APIError                      something went wrong talking to the API
-    ├── APIConnectionError        no usable response: refused, reset, dropped, DNS, ...
-    │   └── APITimeoutError
-    ├── APIResponseValidationError  a 2xx whose body is not what the spec says
-    └── APIStatusError            any non-2xx status (.status_code, .message, .response)
+    ├── APIConnectionError        no usable response: refused, reset, dropped, DNS, TLS, ...
+    │   └── APITimeoutError       connect/read/write/pool timeout, or the attempt's deadline
+    ├── APIResponseValidationError  a 2xx the spec does not document, or whose body is not
+    │   │                           what the spec says
+    │   └── ResponseTooLargeError   a body over the client's size cap
+    └── APIStatusError            any other status (.status_code, .message, .body, .response)
+        ├── RedirectError               3xx not followed (writes are never redirected)
         ├── BadRequestError             400
         ├── AuthenticationError         401
         ├── PermissionDeniedError       403
@@ -21,13 +24,17 @@ FluidstackError
         └── InternalServerError         >= 500
 ```
 
-Messages never contain the bearer token: text the server echoes back is scrubbed.
+What a person or a log sees is safe: `str(exc)` is one line, names the method and
+the URL (without query or credentials), and carries server text only with control
+characters escaped and capped in length; the bearer token is scrubbed from it. The
+`request` and `response` on an exception have `Authorization` redacted and the
+token scrubbed from the body, and every exception survives `pickle`.
 """
 
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
+from typing import Any
 
 import httpx
 
@@ -47,16 +54,31 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RegionNotFoundError",
     "RegionURLError",
+    "ResponseTooLargeError",
     "UnprocessableEntityError",
 ]
 
-_SNIPPET_CHARS = 200
+MESSAGE_CHARS = 500  # server text in str(exc) is cut here
+REDACTED = "[REDACTED]"
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
 
 
 class FluidstackError(Exception):
     """Base class of every error raised by fluidstack_client."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without calling __init__, so keyword-only constructors round-trip
+        # through pickle (multiprocessing, task queues).
+        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class ConfigurationError(FluidstackError):
@@ -73,8 +95,8 @@ class RegionNotFoundError(FluidstackError):
     def __init__(self, name: str, known: list[str]) -> None:
         self.name = name
         self.known = known
-        listed = ", ".join(repr(k) for k in known) or "none"
-        super().__init__(f"unknown region {name!r}; known regions: {listed}")
+        listed = ", ".join(clean(repr(k), limit=80) for k in known[:50]) or "none"
+        super().__init__(f"unknown region {clean(repr(name), limit=80)}; known regions: {listed}")
 
 
 class RegionURLError(FluidstackError):
@@ -82,41 +104,67 @@ class RegionURLError(FluidstackError):
 
 
 class APIError(FluidstackError):
-    """Talking to the API failed. `request` is the last request sent, if any."""
+    """Talking to the API failed. `request` is the request sent (token redacted), if any."""
 
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
-        super().__init__(message)
+        where = f"{request.method} {display_url(request.url)}: " if request is not None else ""
+        super().__init__(where + message)
         self.message = message
         self.request = request
 
 
 class APIConnectionError(APIError):
-    """No usable HTTP response arrived (connection refused, reset or dropped)."""
+    """No usable HTTP response arrived (connection refused, reset or dropped, TLS failure)."""
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+    """The request timed out (connect, read, write, a pooled connection, or the deadline)."""
 
 
 class APIResponseValidationError(APIError):
-    """A successful response whose body does not match the spec."""
+    """A 2xx the spec does not document for the operation, or a body that does not match it."""
 
     def __init__(self, message: str, *, response: httpx.Response) -> None:
         super().__init__(message, request=response.request)
         self.response = response
         self.status_code = response.status_code
+
+
+class ResponseTooLargeError(APIResponseValidationError):
+    """The response body was larger than the client's `max_response_size` (`.limit`)."""
+
+    def __init__(self, message: str, *, response: httpx.Response, limit: int) -> None:
+        super().__init__(message, response=response)
+        self.limit = limit
 
 
 class APIStatusError(APIError):
-    """The API answered with a non-2xx status."""
+    """The API answered with a status other than the operation's success.
 
-    def __init__(self, message: str, *, response: httpx.Response) -> None:
-        super().__init__(message, request=response.request)
+    `message` is the server's `Error.message` (or a body excerpt), made safe to
+    print; `body` is the parsed JSON body (or None); `response.content` is the body
+    as received, up to a small cap.
+    """
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: object = None, hint: str = ""
+    ) -> None:
+        super().__init__(f"{response.status_code} {message}{hint}", request=response.request)
+        self.message = message
         self.response = response
         self.status_code = response.status_code
+        self.body = body
 
-    def __str__(self) -> str:
-        return f"{self.status_code} {_reason(self.status_code)}: {self.message}"
+
+class RedirectError(APIStatusError):
+    """A 3xx that was not followed: the API documents no redirects, writes are never
+    redirected, and reads are redirected only to https (or loopback) and a few times.
+    `location` is the `Location` header, if any."""
+
+    @property
+    def location(self) -> str | None:
+        value: str | None = self.response.headers.get("Location")
+        return value
 
 
 class BadRequestError(APIStatusError):
@@ -161,59 +209,191 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
 }
 
+# -- making text safe to print ---------------------------------------------------------
 
-def _reason(status: int) -> str:
+# C0, DEL, C1, line/paragraph separators and bidi controls: each could forge or hide
+# a log line. They are shown escaped instead.
+_UNSAFE = [
+    *range(0x20),
+    *range(0x7F, 0xA0),
+    *range(0x2028, 0x202A),
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+_ESCAPES = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _UNSAFE}
+_ESCAPES.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
+
+
+# Shorter secrets (test tokens like "t") are not scrubbed: replacing every "t" in a
+# message protects nothing and makes it unreadable.
+MIN_SCRUBBED = 8
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """`text` with every occurrence of the secret (also JSON- or URL-escaped) redacted."""
+    if not secret or len(secret) < MIN_SCRUBBED:
+        return text
+    for form in _forms(secret):
+        text = text.replace(form, REDACTED)
+    return text
+
+
+def _forms(secret: str) -> set[str]:
+    from urllib.parse import quote
+
+    return {secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
+
+
+def clean(text: str, secret: str | None = None, *, limit: int = MESSAGE_CHARS) -> str:
+    """Server (or other untrusted) text made safe for one log line: the secret scrubbed
+    first, control characters escaped, then cut to `limit` characters."""
+    text = scrub(text, secret).translate(_ESCAPES)
+    if len(text) > limit:
+        text = f"{text[:limit]}... [{len(text) - limit} more characters]"
+    return text
+
+
+def display_url(url: httpx.URL) -> str:
+    """The URL as errors show it: no credentials, no query, no fragment."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    port = f":{url.port}" if url.port is not None else ""
+    return clean(f"{url.scheme}://{host}{port}{url.path}", limit=300)
+
+
+# -- building the errors ---------------------------------------------------------------
+
+
+def redacted_request(request: httpx.Request) -> httpx.Request:
+    """A copy of `request` fit to keep on an exception: `Authorization` redacted."""
+    headers = request.headers.copy()
+    if "Authorization" in headers:
+        headers["Authorization"] = REDACTED
     try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown Status"
+        content = request.content
+    except httpx.RequestNotRead:
+        content = b""
+    return httpx.Request(request.method, request.url, headers=headers, content=content)
 
 
-def _scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "[REDACTED]") if secret else text
+def redacted_response(response: httpx.Response, secret: str | None) -> httpx.Response:
+    """A copy of a read `response` fit to keep on an exception: its request redacted and
+    the token scrubbed from its headers and body."""
+    content = response.content
+    headers = list(response.headers.multi_items())
+    if secret and len(secret) >= MIN_SCRUBBED:
+        for form in _forms(secret):
+            content = content.replace(form.encode(), REDACTED.encode())
+        headers = [(k, scrub(v, secret)) for k, v in headers]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=redacted_request(response.request),
+        extensions={
+            k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
+        },
+    )
 
 
-def snippet(response: httpx.Response, secret: str | None = None) -> str:
-    """A short, single-line, token-free excerpt of a response body."""
-    text = " ".join(response.content[: _SNIPPET_CHARS * 4].decode("utf-8", "replace").split())
-    if len(text) > _SNIPPET_CHARS:
-        text = text[:_SNIPPET_CHARS] + "..."
-    return _scrub(text, secret)
-
-
-def _error_message(response: httpx.Response, secret: str | None) -> str:
-    """The spec's `Error.message` when the body is one, else a body snippet."""
+def parse_body(content: bytes) -> object:
+    """The JSON value of an error body, or None (not JSON, or too deeply nested)."""
+    if not content:
+        return None
     try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
-        return _scrub(body["message"], secret)
-    return snippet(response, secret) or "(empty body)"
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
 
 
-def status_error(response: httpx.Response, secret: str | None = None) -> APIStatusError:
-    """The typed error for a non-2xx response; any status code at all maps to one."""
+def status_error(
+    response: httpx.Response, secret: str | None = None, *, hint: str = ""
+) -> APIStatusError:
+    """The typed error for a status that is not the operation's success."""
     status = response.status_code
-    cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    return cls(_error_message(response, secret), response=response)
+    if 300 <= status < 400:
+        cls: type[APIStatusError] = RedirectError
+    else:
+        cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+    body = parse_body(response.content)
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        message = clean(body["message"], secret)
+    else:
+        message = snippet(response, secret) or _reason(response)
+    if cls is RedirectError:
+        location = response.headers.get("Location")
+        where = f"to {clean(_location(response, location), secret, limit=300)}" if location else ""
+        hint = f"; redirect {where or 'without a Location'} not followed {hint}".rstrip()
+    return cls(message, response=redacted_response(response, secret), body=body, hint=hint)
 
 
-def transport_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+def _location(response: httpx.Response, location: str) -> str:
+    try:
+        return display_url(response.request.url.join(location))
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return repr(location)
+
+
+def _reason(response: httpx.Response) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return "(empty body)"
+
+
+def snippet(response: httpx.Response, secret: str | None = None, chars: int = 200) -> str:
+    """A short, single-line, token-free excerpt of a response body."""
+    text = " ".join(response.content[: chars * 8].decode("utf-8", "replace").split())
+    return clean(text, secret, limit=chars)
+
+
+def transport_error(
+    exc: BaseException, request: httpx.Request, secret: str | None = None
+) -> APIConnectionError:
     """The typed error for a request that got no usable response."""
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    detail = str(exc) or type(exc).__name__
-    return cls(f"{request.method} {request.url.path}: {detail}", request=request)
+    tls = tls_failure(exc)
+    if tls is not None:
+        detail = f"TLS failed, not retried: {tls}"
+    elif isinstance(exc, httpx.LocalProtocolError):
+        # h11 quotes the offending header, which could be a secret: say only what it was.
+        detail = "the request could not be sent (LocalProtocolError: an invalid header or body)"
+    else:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return cls(clean(detail, secret), request=redacted_request(request))
+
+
+def tls_failure(exc: BaseException) -> BaseException | None:
+    """The TLS error behind a transport failure (a bad certificate, a protocol
+    mismatch), or None. Those are not transient, so they are not retried."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLError) and not isinstance(seen, _TRANSIENT_TLS):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _transient_tls() -> tuple[type[BaseException], ...]:
+    import ssl
+
+    return (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError, ssl.SSLWantReadError)
+
+
+_TRANSIENT_TLS = _transient_tls()
 
 
 def validation_error(
-    response: httpx.Response, problem: BaseException, secret: str | None = None
+    response: httpx.Response, problem: str, secret: str | None = None
 ) -> APIResponseValidationError:
-    """The typed error for a 2xx body the generated models could not parse."""
-    what = _scrub(f"{type(problem).__name__}: {problem}", secret)
+    """The typed error for a 2xx the spec does not document, or a body that does not parse."""
     return APIResponseValidationError(
-        f"{response.request.method} {response.request.url.path} returned {response.status_code} "
-        f"with a body that does not match the spec ({what}); body starts: "
+        f"{response.status_code} {clean(problem, secret)}; body starts: "
         f"{snippet(response, secret) or '(empty)'}",
-        response=response,
+        response=redacted_response(response, secret),
     )

@@ -30,6 +30,7 @@ RULES: list[tuple[str, str]] = [
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\baclose\b", "close"),
+    (r"\baiter_(raw|bytes)\b", r"iter_\1"),
     (r"\b(_?)Async(?=[A-Z])", r"\1"),
     (r"\bAwaitable\[([^\[\]]*(\[[^\[\]]*(\[[^\[\]]*\])?[^\[\]]*\])?[^\[\]]*)\]", r"\1"),
     (r"\bAwaitable, ", ""),

@@ -21,6 +21,7 @@ from fluidstack_client import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     UnprocessableEntityError,
 )
 
@@ -43,7 +44,7 @@ from fluidstack_client import (
         (418, APIStatusError),
         (451, APIStatusError),
         (499, APIStatusError),
-        (302, APIStatusError),
+        (302, RedirectError),
     ],
 )
 def test_status_maps_to_typed_error(
@@ -57,8 +58,10 @@ def test_status_maps_to_typed_error(
     assert exc.status_code == status
     assert exc.message == f"the {status} message"
     assert exc.response.status_code == status
-    assert str(exc).startswith(f"{status} ")
-    assert f"the {status} message" in str(exc)
+    assert exc.body == {"message": f"the {status} message"}
+    # One line a person can act on: method, full URL, status, the server's message.
+    expected = f"GET {server.url}/instances/{samples.INSTANCE_ID}: {status} the {status} message"
+    assert str(exc).startswith(expected)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -77,8 +80,11 @@ def test_html_body_from_a_proxy_gives_typed_error_with_snippet(
 @pytest.mark.parametrize("mode", MODES)
 def test_empty_error_body(mode: str, server: ScriptedServer) -> None:
     server.default = Reply(404, body=b"")
-    with pytest.raises(NotFoundError, match="empty body"):
+    with pytest.raises(NotFoundError) as info:
         run(mode, server.url, lambda fs: fs.keys.deregister("nope"))
+    # No body to quote: the status's reason phrase stands in for the message.
+    assert info.value.message == "Not Found"
+    assert str(info.value).startswith(f"DELETE {server.url}/user/keys/nope: 404 Not Found")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -111,7 +117,7 @@ def test_malformed_success_body_is_a_validation_error(
     with pytest.raises(APIResponseValidationError) as info:
         run(mode, server.url, lambda fs: fs.regions.list())
     assert info.value.status_code == server.default.status
-    assert "GET /regions" in str(info.value)
+    assert str(info.value).startswith(f"GET {server.url}/regions: {server.default.status} ")
     assert isinstance(info.value, FluidstackError)
 
 

@@ -17,7 +17,8 @@ from fluidstack_client import (
     RegionNotFoundError,
     RegionURLError,
 )
-from fluidstack_client._regions import RegionTable, is_loopback, region_base_url
+from fluidstack_client._config import is_loopback
+from fluidstack_client._regions import RegionTable, region_base_url
 
 GLOBAL = httpx.URL("https://api.atlas.fluidstack.io/api/v1alpha1")
 

@@ -1,1 +1,6 @@
 """Contains endpoint functions for accessing the API"""
+
+# (METHOD, path template, operationId, documented 2xx statuses)
+OPERATIONS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
+    ("GET", "/clusters", "list_clusters", (200,)),
+)

@@ -1,0 +1,128 @@
+"""Reading a response body within a size cap.
+
+httpx decodes `Content-Encoding` a whole network chunk at a time with no output
+limit, so 306 bytes of stacked gzip can become gigabytes in one call. The client
+therefore reads the raw bytes and decodes them here, in pieces of at most
+`PIECE` bytes per layer, counting as it goes: memory for a body stays within its
+cap plus a few pieces, whatever the encoding claims.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+# Error bodies are only ever shown as a message: read this much and no more.
+MAX_ERROR_BODY = 64 * 1024
+PIECE = 64 * 1024
+MAX_CODINGS = 4  # stacked Content-Encodings; legal, but nothing real sends more than one
+ACCEPT_ENCODING = "gzip, deflate"  # what the client asks for, and can decode boundedly
+
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class BodyTooLarge(Exception):
+    """The body (raw or decoded) is larger than the cap."""
+
+
+class Undecodable(Exception):
+    """The body's Content-Encoding is unknown or its bytes do not decode."""
+
+
+class _Inflate:
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._z = zlib.decompressobj(_WBITS[coding])
+        self._started = False
+
+    def decompress(self, data: bytes, limit: int) -> bytes:
+        try:
+            out = self._z.decompress(data, limit)
+        except zlib.error as exc:
+            if self._coding == "deflate" and not self._started:
+                # Some servers send raw deflate without the zlib wrapper.
+                self._coding = "raw-deflate"
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decompress(data, limit)
+            raise Undecodable(
+                f"the body is labelled {self._coding} but does not decode: {exc}"
+            ) from None
+        self._started = True
+        return out
+
+    @property
+    def tail(self) -> bytes:
+        return self._z.unconsumed_tail
+
+    @property
+    def complete(self) -> bool:
+        return self._z.eof
+
+
+class BodyReader:
+    """Feed it raw chunks; `result()` is the decoded body.
+
+    Over `limit` bytes (raw or decoded) it raises BodyTooLarge, or, with
+    `truncate=True` (error bodies), keeps the first `limit` bytes and reports
+    `done` so the caller stops reading.
+    """
+
+    def __init__(self, content_encoding: str | None, limit: int, *, truncate: bool = False):
+        codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        unknown = [c for c in codings if c not in _WBITS]
+        if unknown or len(codings) > MAX_CODINGS:
+            what = ", ".join(unknown) if unknown else f"{len(codings)} stacked encodings"
+            raise Undecodable(f"unsupported Content-Encoding ({what[:100]})")
+        # Decoded in the reverse of the order they were applied.
+        self._layers = [_Inflate(c) for c in reversed(codings)]
+        self._limit = limit
+        self._truncate = truncate
+        self._parts: list[bytes] = []
+        self._raw = 0
+        self._size = 0
+        self.done = False
+        self.truncated = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.done:
+            return
+        self._raw += len(chunk)
+        if self._layers and self._raw > 2 * self._limit + PIECE:
+            # Compressed input that decodes to (almost) nothing can still be endless.
+            self._over()
+            return
+        self._push(0, chunk)
+
+    def _push(self, level: int, data: bytes) -> None:
+        if level == len(self._layers):
+            self._emit(data)
+            return
+        layer = self._layers[level]
+        while data and not self.done:
+            out = layer.decompress(data, PIECE)
+            tail = layer.tail
+            if out:
+                self._push(level + 1, out)
+            elif tail == data:
+                break  # end of the compressed stream: trailing bytes are ignored
+            data = tail
+
+    def _emit(self, data: bytes) -> None:
+        room = self._limit - self._size
+        if len(data) > room:
+            self._parts.append(data[:room])
+            self._size = self._limit
+            self._over()
+            return
+        self._parts.append(data)
+        self._size += len(data)
+
+    def _over(self) -> None:
+        if not self._truncate:
+            raise BodyTooLarge(f"the body is larger than {self._limit:,} bytes")
+        self.done = self.truncated = True
+
+    def result(self) -> bytes:
+        if not self.truncated and not all(layer.complete for layer in self._layers):
+            raise Undecodable("the compressed body ends before its compressed stream does")
+        return self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
