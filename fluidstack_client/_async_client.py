@@ -357,7 +357,7 @@ class AsyncFluidstack:
         while True:
             try:
                 async with deadline(self._deadline):
-                    response = await self._attempt(request)
+                    response, note = await self._attempt(request)
             except httpx.TransportError as exc:
                 delay = _retry.next_delay(self._retry, method, retries, error=exc)
                 if delay is None:
@@ -373,7 +373,7 @@ class AsyncFluidstack:
                     raise validation_error(response, problem, secret)
                 delay = _retry.next_delay(self._retry, method, retries, response=response)
                 if delay is None:
-                    raise status_error(response, secret, hint=self._hint(response))
+                    raise status_error(response, secret, hint=note or self._hint(response))
                 outcome = f"status {status}"
             retries += 1
             log.info(
@@ -398,9 +398,10 @@ class AsyncFluidstack:
         request.headers["Accept-Encoding"] = _body.ACCEPT_ENCODING
         return request
 
-    async def _attempt(self, request: httpx.Request) -> httpx.Response:
+    async def _attempt(self, request: httpx.Request) -> tuple[httpx.Response, str]:
         """One attempt: the request and the redirects a GET may follow. Returns the last
-        response, its body read (within the size cap for a success, a small one else)."""
+        response, its body read (within the size cap for a success, a small one else),
+        and, for a redirect not followed, why."""
         shared = self._shared
         hop = request
         redirects = 0
@@ -409,13 +410,15 @@ class AsyncFluidstack:
             async with slot(shared.gate):
                 response = await shared.http.send(hop, stream=True, follow_redirects=False)
                 try:
+                    note = ""
                     if 300 <= response.status_code < 400:
                         target = _redirects.follow(response, redirects)
                         if isinstance(target, httpx.Request):
                             hop = target
                             redirects += 1
                             continue
-                    return await self._read(response)
+                        note = target
+                    return await self._read(response), note
                 finally:
                     await response.aclose()
 
