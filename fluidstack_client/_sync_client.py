@@ -388,15 +388,16 @@ class Fluidstack:
             sleep(delay)
 
     def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
+        # Only encodings the client can decode within its cap (not br or zstd, which
+        # httpx would offer if their packages are installed).
+        kwargs["headers"] = {**kwargs.get("headers", {}), "Accept-Encoding": _body.ACCEPT_ENCODING}
         try:
-            request = self._shared.http.build_request(
+            return self._shared.http.build_request(
                 method, self._prefix + path, timeout=self._timeout, **kwargs
             )
         except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
             detail = clean(f"{type(exc).__name__}: {exc}", self._shared.token.reveal())
             raise InvalidParameterError(f"cannot build the request: {detail}") from exc
-        request.headers["Accept-Encoding"] = _body.ACCEPT_ENCODING
-        return request
 
     def _attempt(self, request: httpx.Request) -> tuple[httpx.Response, str]:
         """One attempt: the request and the redirects a GET may follow. Returns the last
@@ -473,6 +474,11 @@ class Fluidstack:
 
 def _loaded(response: httpx.Response, content: bytes) -> httpx.Response:
     """A plain response with `content` as its (already decoded) body."""
+    if "Content-Encoding" not in response.headers:
+        # The wire headers describe `content` as it is: store it where httpx's own
+        # read() does, rather than build a second response on every call.
+        response._content = content
+        return response
     headers = [
         (k, v)
         for k, v in response.headers.multi_items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from enum import StrEnum
 from typing import TypeVar
@@ -9,6 +10,7 @@ from typing import TypeVar
 from .errors import InvalidParameterError, clean
 
 E = TypeVar("E", bound=StrEnum)
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _shown(value: object) -> str:
@@ -35,9 +37,7 @@ def is_path_segment(value: str) -> bool:
     The generated code percent-encodes '/', '?' and '#', but not '.' or '..', and
     httpx collapses dot segments: `keys.deregister("..")` would become DELETE /user.
     """
-    return value not in ("", ".", "..") and not any(
-        ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value
-    )
+    return value not in ("", ".", "..") and _CONTROL.search(value) is None
 
 
 def path_segment(value: object, name: str) -> str:
