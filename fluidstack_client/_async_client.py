@@ -8,6 +8,7 @@ that both import.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from functools import cached_property
@@ -63,7 +64,7 @@ from .errors import (
     InvalidParameterError,
     ResponseTooLargeError,
     clean,
-    redacted_response,
+    safe_response,
     status_error,
     transport_error,
     validation_error,
@@ -235,6 +236,7 @@ class AsyncFluidstack:
         """
         name = text(name, "region name")
         shared = self._shared
+        check_loop(shared)
         if refresh or not shared.regions.is_fresh():
             await shared.regions_fetch.run(self._fetch_regions)
         region_url = shared.regions.url_of(name)
@@ -285,6 +287,13 @@ class AsyncFluidstack:
         """Close the connection pool (if this client created it). Copies made by
         with_options() and region() share the pool and leave it open."""
         if self._owns_http:
+            loop = self._shared.loop
+            if loop is not None and loop.is_closed():
+                # Its connections belonged to an event loop that has ended (an earlier
+                # asyncio.run()): they cannot be closed from this one. Drop them.
+                with contextlib.suppress(RuntimeError):
+                    await self._shared.http.aclose()
+                return
             await self._shared.http.aclose()
 
     async def __aenter__(self) -> Self:
@@ -319,26 +328,31 @@ class AsyncFluidstack:
         client = GeneratedClient(base_url=self._prefix).set_async_httpx_client(
             cast(httpx.AsyncClient, call)
         )
-        secret = self._shared.token.reveal()
+        redactor = self._shared.token.redactor
         try:
             result = await endpoint(*args, client=client, **kwargs)
         except FluidstackError:
             raise
         except Exception as exc:
+            # Not chained (`from None`): the cause's text can quote the server's body,
+            # and a traceback would print it unscrubbed. Its type and scrubbed text
+            # are in the message.
+            detail = f"{type(exc).__name__}: {exc}"
             response = call.response
             if response is not None:
                 # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
-                problem = f"with a body that does not match the spec ({type(exc).__name__}: {exc})"
-                raise validation_error(response, problem, secret) from exc
-            detail = clean(f"{type(exc).__name__}: {exc}", secret)
+                problem = f"with a body that does not match the spec ({detail})"
+                raise validation_error(response, problem, redactor) from None
             if not call.started:
                 # The generated code could not build the request from the arguments.
-                raise InvalidParameterError(f"cannot build the request: {detail}") from exc
-            raise APIConnectionError(f"the request failed: {detail}") from exc
+                raise InvalidParameterError(
+                    f"cannot build the request: {clean(detail, redactor)}"
+                ) from None
+            raise APIConnectionError(f"the request failed: {clean(detail, redactor)}") from None
         parsed = result.parsed
         response = call.response
         if expect_body and (parsed is None or isinstance(parsed, Error)) and response is not None:
-            raise validation_error(response, "with no body the spec documents", secret)
+            raise validation_error(response, "with no body the spec documents", redactor)
         return cast(T, parsed)
 
     async def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
@@ -352,7 +366,7 @@ class AsyncFluidstack:
         method = method.upper()
         operation = _operations.match(method, path)
         request = self._build(method, path, kwargs)
-        secret = shared.token.reveal()
+        redactor = shared.token.redactor
         retries = 0
         while True:
             try:
@@ -361,7 +375,10 @@ class AsyncFluidstack:
             except httpx.TransportError as exc:
                 delay = _retry.next_delay(self._retry, method, retries, error=exc)
                 if delay is None:
-                    raise transport_error(exc, request, secret) from exc
+                    # Protocol errors quote what they choked on (a header value, a
+                    # Location): keep their text out of the traceback's chain.
+                    cause = None if isinstance(exc, httpx.ProtocolError) else exc
+                    raise transport_error(exc, request, redactor) from cause
                 outcome = type(exc).__name__
             else:
                 status = response.status_code
@@ -370,10 +387,10 @@ class AsyncFluidstack:
                 if 200 <= status < 300:
                     documented = ", ".join(map(str, sorted(operation.success)))
                     problem = f"is not the success of {operation.name} (the spec says {documented})"
-                    raise validation_error(response, problem, secret)
+                    raise validation_error(response, problem, redactor)
                 delay = _retry.next_delay(self._retry, method, retries, response=response)
                 if delay is None:
-                    raise status_error(response, secret, hint=note or self._hint(response))
+                    raise status_error(response, redactor, hint=note or self._hint(response))
                 outcome = f"status {status}"
             retries += 1
             log.info(
@@ -396,8 +413,8 @@ class AsyncFluidstack:
                 method, self._prefix + path, timeout=self._timeout, **kwargs
             )
         except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
-            detail = clean(f"{type(exc).__name__}: {exc}", self._shared.token.reveal())
-            raise InvalidParameterError(f"cannot build the request: {detail}") from exc
+            detail = clean(f"{type(exc).__name__}: {exc}", self._shared.token.redactor)
+            raise InvalidParameterError(f"cannot build the request: {detail}") from None
 
     async def _attempt(self, request: httpx.Request) -> tuple[httpx.Response, str]:
         """One attempt: the request and the redirects a GET may follow. Returns the last
@@ -426,7 +443,11 @@ class AsyncFluidstack:
     async def _read(self, response: httpx.Response) -> httpx.Response:
         """`response` with its body read and decoded within the cap, as a plain response."""
         success = 200 <= response.status_code < 300
-        limit = self._shared.max_response_size if success else _body.MAX_ERROR_BODY
+        redactor = self._shared.token.redactor
+        # An error body is read a little past its cap, so that the token is scrubbed
+        # before the cut: no part of an echo survives at the end.
+        cap = _body.MAX_ERROR_BODY
+        limit = self._shared.max_response_size if success else cap + redactor.margin
         declared = response.headers.get("Content-Length", "")
         try:
             if success and declared.isdigit() and int(declared) > limit:
@@ -444,14 +465,16 @@ class AsyncFluidstack:
                     if reader.done:
                         break
                     check_deadline()
-            content = reader.result()
+            # Scrubbed at the source: nothing the server sends back (a model's field,
+            # a region URL, an error body) can carry the token any further.
+            content = redactor.bytes(reader.result())
+            if not success:
+                content = content[:cap]
         except _body.BodyTooLarge as exc:
             raise self._too_large(response, limit, str(exc)) from None
         except _body.Undecodable as exc:
             if success:
-                raise validation_error(
-                    _loaded(response, b""), str(exc), self._shared.token.reveal()
-                ) from None
+                raise validation_error(_loaded(response, b""), str(exc), redactor) from None
             content = b""
         return _loaded(response, content)
 
@@ -459,7 +482,7 @@ class AsyncFluidstack:
         return ResponseTooLargeError(
             f"{response.status_code} response not read: {why} (max_response_size={limit:,} "
             "bytes; raise it on the client if such answers are expected)",
-            response=redacted_response(_loaded(response, b""), self._shared.token.reveal()),
+            response=safe_response(_loaded(response, b""), self._shared.token.redactor),
             limit=limit,
         )
 

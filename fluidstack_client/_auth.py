@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, Redactor
 
 # RFC 6750's b64token is narrower; any visible ASCII character can go in a header
 # as is. Anything else (NUL, VT, a space, non-ASCII) would make h11 reject the
@@ -35,18 +35,18 @@ def check_token(value: object) -> str:
 class Secret:
     """Holds the token; prints as `Secret('***')` wherever it ends up."""
 
-    __slots__ = ("_header", "_value")
+    __slots__ = ("_value", "redactor")
 
     def __init__(self, value: str) -> None:
         self._value = check_token(value)
-        self._header = f"Bearer {self._value}"
+        self.redactor = Redactor(self._value)
 
     def reveal(self) -> str:
         return self._value
 
     @property
     def header(self) -> str:
-        return self._header
+        return f"Bearer {self._value}"
 
     def __repr__(self) -> str:
         return "Secret('***')"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 from ._config import check_number
-from .errors import ConfigurationError, tls_failure
+from .errors import ConfigurationError, tls_failure, unusable_redirect
 
 DEFAULT_MAX_RETRIES = 2
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
@@ -70,8 +70,8 @@ def is_retryable_status(status: int) -> bool:
 
 
 def is_retryable_error(method: str, error: Exception) -> bool:
-    if tls_failure(error) is not None:
-        return False  # a bad certificate or a TLS mismatch does not fix itself
+    if tls_failure(error) is not None or unusable_redirect(error):
+        return False  # a bad certificate, a TLS mismatch, a broken Location: not transient
     if isinstance(error, _NEVER_SENT):
         return True
     return method.upper() in IDEMPOTENT_METHODS and isinstance(error, _MAYBE_SENT)

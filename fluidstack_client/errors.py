@@ -34,6 +34,7 @@ token scrubbed from the body, and every exception survives `pickle`.
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any
 
 import httpx
@@ -229,42 +230,95 @@ _ESCAPES.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
 MIN_SCRUBBED = 8
 
 
-def scrub(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of the secret (also JSON- or URL-escaped) redacted."""
-    if not secret or len(secret) < MIN_SCRUBBED:
+class _Sealed:
+    """Secret material that prints as `***` and refuses to be pickled."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: tuple[tuple[str, ...], tuple[bytes, ...]]) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("secret material cannot be pickled")
+
+
+class Redactor:
+    """Scrubs one secret from text and bytes, in the forms a server may echo it in:
+    as is, JSON-escaped (also with `\\/`), URL-encoded, HTML-escaped."""
+
+    __slots__ = ("_forms", "margin")
+
+    def __init__(self, secret: str | None) -> None:
+        forms: set[str] = set()
+        if secret and len(secret) >= MIN_SCRUBBED:
+            import html
+            from urllib.parse import quote
+
+            escaped = json.dumps(secret)[1:-1]
+            forms = {
+                secret,
+                escaped,
+                escaped.replace("/", "\\/"),
+                quote(secret, safe=""),
+                quote(secret),
+                html.escape(secret),
+            }
+        texts = tuple(sorted(forms, key=len, reverse=True))
+        self._forms = _Sealed((texts, tuple(f.encode() for f in texts)))
+        # A cut this much past a limit leaves no partial echo before the limit.
+        self.margin = max(map(len, texts), default=0)
+
+    def text(self, text: str) -> str:
+        for form in self._forms._value[0]:
+            if form in text:
+                text = text.replace(form, REDACTED)
         return text
-    for form in _forms(secret):
-        text = text.replace(form, REDACTED)
-    return text
+
+    def bytes(self, data: bytes) -> bytes:
+        for form in self._forms._value[1]:
+            if form in data:
+                data = data.replace(form, REDACTED.encode())
+        return data
+
+    def __repr__(self) -> str:
+        return "Redactor(***)"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Redactor holds a secret and cannot be pickled")
 
 
-def _forms(secret: str) -> set[str]:
-    from urllib.parse import quote
-
-    return {secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
+NO_SECRET = Redactor(None)
 
 
-def clean(text: str, secret: str | None = None, *, limit: int = MESSAGE_CHARS) -> str:
+def clean(text: str, redactor: Redactor = NO_SECRET, *, limit: int = MESSAGE_CHARS) -> str:
     """Server (or other untrusted) text made safe for one log line: the secret scrubbed
     first, control characters escaped, then cut to `limit` characters."""
-    text = scrub(text, secret).translate(_ESCAPES)
+    text = redactor.text(text).translate(_ESCAPES)
     if len(text) > limit:
         text = f"{text[:limit]}... [{len(text) - limit} more characters]"
     return text
 
 
-def display_url(url: httpx.URL) -> str:
+def display_url(url: httpx.URL, redactor: Redactor = NO_SECRET) -> str:
     """The URL as errors show it: no credentials, no query, no fragment."""
     host = f"[{url.host}]" if ":" in url.host else url.host
     port = f":{url.port}" if url.port is not None else ""
-    return clean(f"{url.scheme}://{host}{port}{url.path}", limit=300)
+    return clean(f"{url.scheme}://{host}{port}{url.path}", redactor, limit=300)
 
 
 # -- building the errors ---------------------------------------------------------------
+#
+# An exception is built from a *safe copy* of what arrived (the token scrubbed from
+# the body, the headers and the URL; Authorization redacted), and every piece of its
+# text is derived from that copy, so no cut or parse can bring back a part of it.
 
 
-def redacted_request(request: httpx.Request) -> httpx.Request:
-    """A copy of `request` fit to keep on an exception: `Authorization` redacted."""
+def redacted_request(request: httpx.Request, redactor: Redactor = NO_SECRET) -> httpx.Request:
+    """A copy of `request` fit to keep on an exception: `Authorization` redacted, and
+    the token scrubbed from its URL (a redirect hop's URL comes from the server)."""
     headers = request.headers.copy()
     if "Authorization" in headers:
         headers["Authorization"] = REDACTED
@@ -272,23 +326,20 @@ def redacted_request(request: httpx.Request) -> httpx.Request:
         content = request.content
     except httpx.RequestNotRead:
         content = b""
-    return httpx.Request(request.method, request.url, headers=headers, content=content)
+    url = request.url
+    shown = str(url)
+    if redactor.text(shown) != shown:
+        url = httpx.URL(redactor.text(shown))
+    return httpx.Request(request.method, url, headers=headers, content=content)
 
 
-def redacted_response(response: httpx.Response, secret: str | None) -> httpx.Response:
-    """A copy of a read `response` fit to keep on an exception: its request redacted and
-    the token scrubbed from its headers and body."""
-    content = response.content
-    headers = list(response.headers.multi_items())
-    if secret and len(secret) >= MIN_SCRUBBED:
-        for form in _forms(secret):
-            content = content.replace(form.encode(), REDACTED.encode())
-        headers = [(k, scrub(v, secret)) for k, v in headers]
+def safe_response(response: httpx.Response, redactor: Redactor) -> httpx.Response:
+    """A copy of a read `response` fit to keep on an exception (see above)."""
     return httpx.Response(
         response.status_code,
-        headers=headers,
-        content=content,
-        request=redacted_request(response.request),
+        headers=[(k, redactor.text(v)) for k, v in response.headers.multi_items()],
+        content=redactor.bytes(response.content),
+        request=redacted_request(response.request, redactor),
         extensions={
             k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
         },
@@ -306,9 +357,10 @@ def parse_body(content: bytes) -> object:
 
 
 def status_error(
-    response: httpx.Response, secret: str | None = None, *, hint: str = ""
+    response: httpx.Response, redactor: Redactor = NO_SECRET, *, hint: str = ""
 ) -> APIStatusError:
     """The typed error for a status that is not the operation's success."""
+    response = safe_response(response, redactor)
     status = response.status_code
     if 300 <= status < 400:
         cls: type[APIStatusError] = RedirectError
@@ -316,21 +368,21 @@ def status_error(
         cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     body = parse_body(response.content)
     if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
-        message = clean(body["message"], secret)
+        message = clean(body["message"])
     else:
-        message = snippet(response, secret) or _reason(response)
+        message = snippet(response) or _reason(response)
     if cls is RedirectError:
         location = response.headers.get("Location")
-        where = f"to {clean(_location(response, location), secret, limit=300)}" if location else ""
+        where = f"to {_location(response, location)}" if location else ""
         hint = f"; redirect {where or 'without a Location'} not followed {hint}".rstrip()
-    return cls(message, response=redacted_response(response, secret), body=body, hint=hint)
+    return cls(message, response=response, body=body, hint=hint)
 
 
 def _location(response: httpx.Response, location: str) -> str:
     try:
         return display_url(response.request.url.join(location))
     except (httpx.InvalidURL, ValueError, TypeError):
-        return repr(location)
+        return clean(repr(location), limit=300)
 
 
 def _reason(response: httpx.Response) -> str:
@@ -342,33 +394,45 @@ def _reason(response: httpx.Response) -> str:
         return "(empty body)"
 
 
-def snippet(response: httpx.Response, secret: str | None = None, chars: int = 200) -> str:
-    """A short, single-line, token-free excerpt of a response body."""
+def snippet(response: httpx.Response, chars: int = 200) -> str:
+    """A short, single-line excerpt of a (safe copy of a) response body."""
     text = " ".join(response.content[: chars * 8].decode("utf-8", "replace").split())
-    return clean(text, secret, limit=chars)
+    return clean(text, limit=chars)
 
 
 def transport_error(
-    exc: BaseException, request: httpx.Request, secret: str | None = None
+    exc: BaseException, request: httpx.Request, redactor: Redactor = NO_SECRET
 ) -> APIConnectionError:
     """The typed error for a request that got no usable response."""
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
     tls = tls_failure(exc)
     if tls is not None:
         detail = f"TLS failed, not retried: {tls}"
+    elif unusable_redirect(exc):
+        detail = (
+            "the server answered with a redirect whose Location is not a valid URL; "
+            "not followed, not retried"
+        )
     elif isinstance(exc, httpx.LocalProtocolError):
         # h11 quotes the offending header, which could be a secret: say only what it was.
         detail = "the request could not be sent (LocalProtocolError: an invalid header or body)"
     else:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return cls(clean(detail, secret), request=redacted_request(request))
+    return cls(clean(detail, redactor), request=redacted_request(request, redactor))
+
+
+def unusable_redirect(exc: BaseException) -> bool:
+    """httpx builds the next request of every 3xx, even when not following it, and
+    raises RemoteProtocolError (losing the response) when its Location does not parse.
+    The same answer would come again: not retried."""
+    return isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(
+        "Invalid URL in location header"
+    )
 
 
 def tls_failure(exc: BaseException) -> BaseException | None:
     """The TLS error behind a transport failure (a bad certificate, a protocol
     mismatch), or None. Those are not transient, so they are not retried."""
-    import ssl
-
     seen: BaseException | None = exc
     for _ in range(8):
         if seen is None:
@@ -379,21 +443,16 @@ def tls_failure(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _transient_tls() -> tuple[type[BaseException], ...]:
-    import ssl
-
-    return (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError, ssl.SSLWantReadError)
-
-
-_TRANSIENT_TLS = _transient_tls()
+_TRANSIENT_TLS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 
 
 def validation_error(
-    response: httpx.Response, problem: str, secret: str | None = None
+    response: httpx.Response, problem: str, redactor: Redactor = NO_SECRET
 ) -> APIResponseValidationError:
     """The typed error for a 2xx the spec does not document, or a body that does not parse."""
+    response = safe_response(response, redactor)
     return APIResponseValidationError(
-        f"{response.status_code} {clean(problem, secret)}; body starts: "
-        f"{snippet(response, secret) or '(empty)'}",
-        response=redacted_response(response, secret),
+        f"{response.status_code} {clean(problem, redactor)}; body starts: "
+        f"{snippet(response) or '(empty)'}",
+        response=response,
     )
