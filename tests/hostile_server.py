@@ -9,6 +9,7 @@ on a kept-alive connection are answered in turn until `answer` closes it.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -60,10 +61,8 @@ class Conn:
 
     def close(self) -> None:
         self.closed = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
 
@@ -133,10 +132,8 @@ class HostileServer:
         except OSError:
             return
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
 
 def _read_request(sock: socket.socket, buffer: bytes) -> tuple[Request | None, bytes]:
