@@ -37,9 +37,11 @@ class Secret:
 
     __slots__ = ("_value", "redactor")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, *, also: tuple[str, ...] = ()) -> None:
         self._value = check_token(value)
-        self.redactor = Redactor(self._value)
+        # `also`: other secrets that travel with this token (a client secret), scrubbed
+        # from what the server sends back just the same.
+        self.redactor = Redactor(self._value, *also)
 
     def reveal(self) -> str:
         return self._value
@@ -63,9 +65,11 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme))
 
 
-def authorize(request: httpx.Request, token: Secret, home: tuple[str, str, int | None]) -> None:
+def authorize(
+    request: httpx.Request, token: Secret | None, home: tuple[str, str, int | None]
+) -> None:
     """Put the token on `request` if it goes to `home`; make sure it carries none otherwise."""
-    if origin(request.url) == home:
+    if token is not None and origin(request.url) == home:
         request.headers["Authorization"] = token.header
     else:
         request.headers.pop("Authorization", None)

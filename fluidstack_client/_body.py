@@ -29,33 +29,38 @@ class Undecodable(Exception):
 
 
 class _Inflate:
+    """One layer of decoding. `deflate` is meant to be zlib-wrapped, but some servers
+    send raw deflate: the first two bytes tell (a zlib header is a multiple of 31
+    with compression method 8), so they are held until both are there."""
+
     def __init__(self, coding: str) -> None:
         self._coding = coding
-        self._z = zlib.decompressobj(_WBITS[coding])
-        self._started = False
+        self._z = None if coding == "deflate" else zlib.decompressobj(_WBITS[coding])
+        self._head = b""
 
     def decompress(self, data: bytes, limit: int) -> bytes:
+        if self._z is None:
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data
+                return b""
+            wrapped = data[0] & 0x0F == 8 and int.from_bytes(data[:2], "big") % 31 == 0
+            self._z = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            self._head = b""
         try:
-            out = self._z.decompress(data, limit)
+            return self._z.decompress(data, limit)
         except zlib.error as exc:
-            if self._coding == "deflate" and not self._started:
-                # Some servers send raw deflate without the zlib wrapper.
-                self._coding = "raw-deflate"
-                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.decompress(data, limit)
             raise Undecodable(
                 f"the body is labelled {self._coding} but does not decode: {exc}"
             ) from None
-        self._started = True
-        return out
 
     @property
     def tail(self) -> bytes:
-        return self._z.unconsumed_tail
+        return b"" if self._z is None else self._z.unconsumed_tail
 
     @property
     def complete(self) -> bool:
-        return self._z.eof
+        return self._z is not None and self._z.eof
 
 
 class BodyReader:
@@ -98,14 +103,16 @@ class BodyReader:
             self._emit(data)
             return
         layer = self._layers[level]
-        while data and not self.done:
+        while not self.done:
             out = layer.decompress(data, PIECE)
-            tail = layer.tail
             if out:
                 self._push(level + 1, out)
-            elif tail == data:
-                break  # end of the compressed stream: trailing bytes are ignored
-            data = tail
+            data = layer.tail
+            # A full piece may mean zlib holds more output back even with no input
+            # left (a long repeat cut at the piece boundary): ask again until it is
+            # drained. Otherwise, no input left (or none it will take) is the end.
+            if len(out) < PIECE and (not data or not out):
+                break
 
     def _emit(self, data: bytes) -> None:
         room = self._limit - self._size
@@ -123,6 +130,6 @@ class BodyReader:
         self.done = self.truncated = True
 
     def result(self) -> bytes:
-        if not self.truncated and not all(layer.complete for layer in self._layers):
+        if self._raw and not self.truncated and not all(z.complete for z in self._layers):
             raise Undecodable("the compressed body ends before its compressed stream does")
         return self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)

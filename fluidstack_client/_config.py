@@ -7,10 +7,8 @@ import os
 
 import httpx
 
-from ._auth import Secret
 from .errors import ConfigurationError, FluidstackError
 
-TOKEN_ENV = "FLUIDSTACK_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
 # The spec's `servers[0].url` (tests/test_config.py keeps the two in step).
 DEFAULT_BASE_URL = "https://api.atlas.fluidstack.io/api/v1alpha1"
@@ -18,16 +16,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_CONNECTIONS = 100  # httpx's own default pool size
 # The largest real answer is a ListInstances; 64 MiB holds ~100,000 instances.
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
-
-
-def resolve_token(token: str | None) -> Secret:
-    if token is None:
-        token = os.environ.get(TOKEN_ENV) or None
-    if token is None:
-        raise ConfigurationError(
-            f"no API token: pass token=... or set the {TOKEN_ENV} environment variable"
-        )
-    return Secret(token)
 
 
 def is_loopback(host: str) -> bool:

@@ -112,13 +112,18 @@ def next_delay(
     response: httpx.Response | None = None,
     error: Exception | None = None,
     rng: random.Random | None = None,
+    idempotent: bool | None = None,
 ) -> float | None:
     """How long to wait before the next attempt, or None to give up now.
 
     Call with the failed attempt's `response` (non-2xx) or its transport `error`.
+    `idempotent` overrides what the method says (a token request is a POST that is
+    safe to repeat).
     """
     if retries_done >= policy.max_retries:
         return None
+    if idempotent:
+        method = "GET"
     if response is not None:
         if not is_retryable_status(response.status_code):
             return None

@@ -4,7 +4,8 @@ Threads cannot be cancelled, so the sync deadline is enforced where a thread
 blocks: every socket operation of a connection the client made has its timeout
 clamped to the time left (a network backend wrapped around httpcore's), and the
 body loop checks the clock between reads. With a user-supplied `http_client` only
-the latter applies, so an attempt may overrun by up to one read timeout.
+the latter applies: the body may overrun by up to one read timeout, and the
+headers are bounded by httpx's per-read timeout alone.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ that both import.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 from collections.abc import Callable
 from functools import cached_property
@@ -30,8 +31,15 @@ from ._config import (
     check_number,
     resolve_base_url,
     resolve_timeout,
-    resolve_token,
 )
+from ._credentials import (
+    CallableToken,
+    CredentialsUnavailable,
+    TokenProvider,
+    TokenSource,
+    credentials_error,
+)
+from ._credentials import resolve as resolve_credentials
 from ._generated.api.regions import list_regions
 from ._generated.client import Client as GeneratedClient
 from ._generated.models import Error
@@ -60,10 +68,12 @@ from ._sync_resources import (
 from ._validate import text
 from ._version import __version__
 from .errors import (
+    NO_SECRET,
     APIConnectionError,
     ConfigurationError,
     FluidstackError,
     InvalidParameterError,
+    Redactor,
     ResponseTooLargeError,
     clean,
     safe_response,
@@ -87,18 +97,18 @@ NOT_GIVEN: Any = _NotGiven()
 
 class _Shared:
     """What a client shares with its with_options() copies and its region clients:
-    the token, the connection pool, the limits and the region table."""
+    the credentials, the connection pool, the limits and the region table."""
 
     def __init__(
         self,
-        token: Secret,
+        credentials: TokenProvider,
         http: httpx.Client,
         max_connections: int,
         global_base_url: httpx.URL,
         ttl: float,
         max_response_size: int,
     ) -> None:
-        self.token = token
+        self.credentials = credentials
         self.http = http
         # Admit at most as many requests into httpx's pool as it has connections:
         # its wait queue costs O(waiting x connections) per step, which made 1,000
@@ -146,7 +156,7 @@ class Fluidstack:
 
     def __init__(
         self,
-        token: str | None = None,
+        token: TokenSource | None = None,
         *,
         base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
@@ -157,7 +167,7 @@ class Fluidstack:
         region_cache_ttl: float = DEFAULT_REGION_CACHE_TTL,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
-        secret = resolve_token(token)
+        credentials = resolve_credentials(token)
         url = resolve_base_url(base_url)
         resolved_timeout = resolve_timeout(timeout)
         policy = _retry.configure(retry_policy or RetryPolicy(), max_retries)
@@ -174,7 +184,7 @@ class Fluidstack:
             transport=transport(httpx.Limits(max_connections=max_connections)),
         )
         self._shared = _Shared(
-            secret, http, max_connections, url, float(region_cache_ttl), max_response_size
+            credentials, http, max_connections, url, float(region_cache_ttl), max_response_size
         )
         self._owns_http = http_client is None
         self._bind(url, resolved_timeout, policy)
@@ -328,7 +338,9 @@ class Fluidstack:
         """Run one generated `sync_detailed` function; return its parsed body."""
         call = _Call(self)
         client = GeneratedClient(base_url=self._prefix).set_httpx_client(cast(httpx.Client, call))
-        redactor = self._shared.token.redactor
+        # Bodies are scrubbed of the token as they arrive (_read), so nothing derived
+        # from them below can carry it.
+        redactor = NO_SECRET
         try:
             result = endpoint(*args, client=client, **kwargs)
         except FluidstackError:
@@ -356,24 +368,40 @@ class Fluidstack:
         return cast(T, parsed)
 
     def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
-        """The one send path: check, authorize, send with a deadline per attempt, follow
-        safe redirects, read the body within its cap, retry as the policy says.
-        Returns the operation's documented success response, or raises."""
-        shared = self._shared
-        if shared.http.is_closed:
+        """The one send path of every API request: check it against the spec, then
+        deliver it. Returns the operation's documented success response, or raises."""
+        if self._shared.http.is_closed:
             raise FluidstackError("this client has been closed")
-        check_loop(shared)
+        check_loop(self._shared)
         method = method.upper()
         operation = _operations.match(method, path)
-        request = self._build(method, path, kwargs)
-        redactor = shared.token.redactor
+        return self._deliver(self._build(method, path, kwargs), operation)
+
+    def _deliver(
+        self, request: httpx.Request, operation: _operations.Operation | None
+    ) -> httpx.Response:
+        """Send with a token, a deadline per attempt, safe redirects, the body read within
+        its cap, and retries as the policy says; on a 401, one more try with a fresh
+        token if the credentials can give one.
+
+        `operation` None: a request to the token endpoint. It carries no bearer token,
+        is retried like an idempotent request, and any status that is not retried is
+        returned for the credentials provider to read.
+        """
+        provider = self._shared.credentials
+        idempotent = True if operation is None else None
+        refreshed = False
         retries = 0
         while True:
+            token = None if operation is None else self._token(request)
+            redactor = provider.redactor if token is None else token.redactor
             try:
                 with deadline(self._deadline):
-                    response, note = self._attempt(request)
+                    response, note = self._attempt(request, token, redactor)
             except httpx.TransportError as exc:
-                delay = _retry.next_delay(self._retry, method, retries, error=exc)
+                delay = _retry.next_delay(
+                    self._retry, request.method, retries, error=exc, idempotent=idempotent
+                )
                 if delay is None:
                     # Protocol errors quote what they choked on (a header value, a
                     # Location): keep their text out of the traceback's chain.
@@ -382,20 +410,37 @@ class Fluidstack:
                 outcome = type(exc).__name__
             else:
                 status = response.status_code
-                if status in operation.success:
+                if operation is not None and status in operation.success:
                     return response
-                if 200 <= status < 300:
+                if operation is not None and 200 <= status < 300:
                     documented = ", ".join(map(str, sorted(operation.success)))
                     problem = f"is not the success of {operation.name} (the spec says {documented})"
                     raise validation_error(response, problem, redactor)
-                delay = _retry.next_delay(self._retry, method, retries, response=response)
+                if status == 401 and token is not None and provider.can_refresh and not refreshed:
+                    # Refused, not carried out: safe to send again, whatever the method.
+                    provider.invalidate(token)
+                    refreshed = True
+                    log.info(
+                        "401 for %s %s: sending it again with a new token",
+                        request.method,
+                        request.url.path,
+                    )
+                    continue
+                delay = _retry.next_delay(
+                    self._retry, request.method, retries, response=response, idempotent=idempotent
+                )
                 if delay is None:
-                    raise status_error(response, redactor, hint=note or self._hint(response))
+                    if operation is None:
+                        return response
+                    hint = note or self._hint(response)
+                    if status == 401 and refreshed:
+                        hint += provider.refused_hint
+                    raise status_error(response, redactor, hint=hint)
                 outcome = f"status {status}"
             retries += 1
             log.info(
                 "retrying %s %s after %s in %.2fs (retry %d of %d)",
-                method,
+                request.method,
                 request.url.path,
                 outcome,
                 delay,
@@ -403,6 +448,37 @@ class Fluidstack:
                 self._retry.max_retries,
             )
             sleep(delay)
+
+    def _token(self, request: httpx.Request) -> Secret:
+        """The token to send `request` with: the provider's, fetched if it has none
+        (one fetch at a time per provider, shared by every caller that needs it)."""
+        provider = self._shared.credentials
+        token = provider.current()
+        if token is not None:
+            return token
+        try:
+            if isinstance(provider, CallableToken):
+                value = provider.fn()
+                if inspect.isawaitable(value):
+                    value = value
+                return provider.accept(value)
+            flight: SingleFlight[Secret] = provider.flight(SingleFlight)
+            return flight.run(self._refresh_token)
+        except CredentialsUnavailable as exc:
+            raise credentials_error(exc, request) from None
+
+    def _refresh_token(self) -> Secret:
+        """Run the provider's refresh, sending the requests it asks for."""
+        refresh = self._shared.credentials.refresh()
+        try:
+            request = next(refresh)
+            while True:
+                response = self._deliver(request, None)
+                request = refresh.send(response)
+        except StopIteration as done:
+            token: Secret = done.value
+            log.info("new token from %r", self._shared.credentials)
+            return token
 
     def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
         # Only encodings the client can decode within its cap (not br or zstd, which
@@ -413,10 +489,12 @@ class Fluidstack:
                 method, self._prefix + path, timeout=self._timeout, **kwargs
             )
         except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
-            detail = clean(f"{type(exc).__name__}: {exc}", self._shared.token.redactor)
+            detail = clean(f"{type(exc).__name__}: {exc}")
             raise InvalidParameterError(f"cannot build the request: {detail}") from None
 
-    def _attempt(self, request: httpx.Request) -> tuple[httpx.Response, str]:
+    def _attempt(
+        self, request: httpx.Request, token: Secret | None, redactor: Redactor
+    ) -> tuple[httpx.Response, str]:
         """One attempt: the request and the redirects a GET may follow. Returns the last
         response, its body read (within the size cap for a success, a small one else),
         and, for a redirect not followed, why."""
@@ -424,7 +502,7 @@ class Fluidstack:
         hop = request
         redirects = 0
         while True:
-            authorize(hop, shared.token, self._origin)
+            authorize(hop, token, self._origin)
             with slot(shared.gate):
                 response = shared.http.send(hop, stream=True, follow_redirects=False)
                 try:
@@ -436,14 +514,13 @@ class Fluidstack:
                             redirects += 1
                             continue
                         note = target
-                    return self._read(response), note
+                    return self._read(response, redactor), note
                 finally:
                     response.close()
 
-    def _read(self, response: httpx.Response) -> httpx.Response:
+    def _read(self, response: httpx.Response, redactor: Redactor) -> httpx.Response:
         """`response` with its body read and decoded within the cap, as a plain response."""
         success = 200 <= response.status_code < 300
-        redactor = self._shared.token.redactor
         # An error body is read a little past its cap, so that the token is scrubbed
         # before the cut: no part of an echo survives at the end.
         cap = _body.MAX_ERROR_BODY
@@ -471,18 +548,20 @@ class Fluidstack:
             if not success:
                 content = content[:cap]
         except _body.BodyTooLarge as exc:
-            raise self._too_large(response, limit, str(exc)) from None
+            raise self._too_large(response, limit, str(exc), redactor) from None
         except _body.Undecodable as exc:
             if success:
                 raise validation_error(_loaded(response, b""), str(exc), redactor) from None
             content = b""
-        return _loaded(response, content)
+        return _loaded(response, content, redactor)
 
-    def _too_large(self, response: httpx.Response, limit: int, why: str) -> FluidstackError:
+    def _too_large(
+        self, response: httpx.Response, limit: int, why: str, redactor: Redactor
+    ) -> FluidstackError:
         return ResponseTooLargeError(
             f"{response.status_code} response not read: {why} (max_response_size={limit:,} "
             "bytes; raise it on the client if such answers are expected)",
-            response=safe_response(_loaded(response, b""), self._shared.token.redactor),
+            response=safe_response(_loaded(response, b""), redactor),
             limit=limit,
         )
 
@@ -495,15 +574,20 @@ class Fluidstack:
         return ""
 
 
-def _loaded(response: httpx.Response, content: bytes) -> httpx.Response:
-    """A plain response with `content` as its (already decoded) body."""
-    if "Content-Encoding" not in response.headers:
+def _loaded(
+    response: httpx.Response, content: bytes, redactor: Redactor = NO_SECRET
+) -> httpx.Response:
+    """A plain response with `content` as its (already decoded) body, and the token
+    scrubbed from its header values."""
+    values = b"\n".join(v for _, v in response.headers.raw)
+    echoed = redactor.bytes(values) is not values  # the same object when nothing was found
+    if "Content-Encoding" not in response.headers and not echoed:
         # The wire headers describe `content` as it is: store it where httpx's own
         # read() does, rather than build a second response on every call.
         response._content = content
         return response
     headers = [
-        (k, v)
+        (k, redactor.text(v))
         for k, v in response.headers.multi_items()
         if k not in ("content-encoding", "content-length", "transfer-encoding")
     ]

@@ -246,26 +246,28 @@ class _Sealed:
 
 
 class Redactor:
-    """Scrubs one secret from text and bytes, in the forms a server may echo it in:
-    as is, JSON-escaped (also with `\\/`), URL-encoded, HTML-escaped."""
+    """Scrubs secrets from text and bytes, in the forms a server may echo them in: as
+    is, JSON-escaped (also with `\\/`), URL- or form-encoded, HTML-escaped."""
 
     __slots__ = ("_forms", "margin")
 
-    def __init__(self, secret: str | None) -> None:
+    def __init__(self, *secrets: str | None) -> None:
         forms: set[str] = set()
-        if secret and len(secret) >= MIN_SCRUBBED:
-            import html
-            from urllib.parse import quote
+        for secret in secrets:
+            if secret and len(secret) >= MIN_SCRUBBED:
+                import html
+                from urllib.parse import quote, quote_plus
 
-            escaped = json.dumps(secret)[1:-1]
-            forms = {
-                secret,
-                escaped,
-                escaped.replace("/", "\\/"),
-                quote(secret, safe=""),
-                quote(secret),
-                html.escape(secret),
-            }
+                escaped = json.dumps(secret)[1:-1]
+                forms |= {
+                    secret,
+                    escaped,
+                    escaped.replace("/", "\\/"),
+                    quote(secret, safe=""),
+                    quote(secret),
+                    quote_plus(secret),
+                    html.escape(secret),
+                }
         texts = tuple(sorted(forms, key=len, reverse=True))
         self._forms = _Sealed((texts, tuple(f.encode() for f in texts)))
         # A cut this much past a limit leaves no partial echo before the limit.
@@ -290,7 +292,7 @@ class Redactor:
         raise TypeError("a Redactor holds a secret and cannot be pickled")
 
 
-NO_SECRET = Redactor(None)
+NO_SECRET = Redactor()
 
 
 def clean(text: str, redactor: Redactor = NO_SECRET, *, limit: int = MESSAGE_CHARS) -> str:
@@ -320,10 +322,11 @@ def redacted_request(request: httpx.Request, redactor: Redactor = NO_SECRET) -> 
     """A copy of `request` fit to keep on an exception: `Authorization` redacted, and
     the token scrubbed from its URL (a redirect hop's URL comes from the server)."""
     headers = request.headers.copy()
+    headers.pop("Content-Length", None)  # set again for the (scrubbed) content
     if "Authorization" in headers:
         headers["Authorization"] = REDACTED
     try:
-        content = request.content
+        content = redactor.bytes(request.content)  # a token request's form holds a secret
     except httpx.RequestNotRead:
         content = b""
     url = request.url

@@ -67,9 +67,9 @@ def test_token_never_in_repr_of_client_or_anything_reachable(cls: Any) -> None:
     texts = [t for obj in derived for t in _reachable_reprs(obj)]
     assert texts
     assert not [t for t in texts if TOKEN in t]
-    assert "Secret('***')" in repr(fs._shared.token)
+    assert "Secret('***')" in repr(fs._shared.credentials.current())
     with pytest.raises(TypeError):
-        pickle.dumps(fs._shared.token)
+        pickle.dumps(fs._shared.credentials)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -73,7 +73,7 @@ def test_arguments_win_over_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLUIDSTACK_BASE_URL", "https://env.example.io/api")
     fs = Fluidstack("arg-token", base_url="https://arg.example.io/api/v1alpha1/")
     assert str(fs.base_url) == "https://arg.example.io/api/v1alpha1"
-    assert fs._shared.token.reveal() == "arg-token"
+    assert fs._shared.credentials.current().reveal() == "arg-token"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,431 @@
+"""Where the bearer token comes from: a string, a callable, or a provider that fetches
+and refreshes it (OAuth client credentials, the fluidctl token file).
+
+A provider owns caching and refresh; it does no I/O of its own. The client's send
+path asks `current()` for a token; when there is none it runs `refresh()`, a
+generator that yields the HTTP requests it needs (the client sends them over its
+own pool, timeouts and retry policy) and returns the new token. That is the httpx
+auth-flow habit: one provider serves `Fluidstack` and `AsyncFluidstack` alike. The
+client runs one refresh at a time per provider (single-flight), and tells the
+provider with `invalidate(token)` when the server answered 401 to that token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import os
+import stat
+import threading
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Generator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from ._auth import Secret
+from .errors import (
+    NO_SECRET,
+    AuthenticationError,
+    ConfigurationError,
+    Redactor,
+    clean,
+    parse_body,
+    redacted_request,
+    safe_response,
+)
+
+DEFAULT_TOKEN_URL = "https://fluidstack.us.auth0.com/oauth/token"  # noqa: S105 - a URL
+DEFAULT_AUDIENCE = "https://api.fluidstack.io"
+FLUIDCTL_TOKEN_PATH = "~/.fluidstack/token"  # noqa: S105 - a path
+TOKEN_URL_ENV = "FLUIDSTACK_TOKEN_URL"  # noqa: S105 - names of variables
+AUDIENCE_ENV = "FLUIDSTACK_AUDIENCE"
+# fluidctl's own habit: a token counts as expired this long before its `exp`.
+EXPIRY_SKEW = 30.0
+
+F = TypeVar("F")
+Refresh = Generator[httpx.Request, httpx.Response, Secret]
+
+
+class CredentialsUnavailable(Exception):
+    """No token can be had. The client turns this into an AuthenticationError for the
+    request it was about to send (or from `response`, the token endpoint's answer)."""
+
+    def __init__(
+        self,
+        message: str,
+        response: httpx.Response | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.response = response
+        self.redactor = redactor
+
+
+class TokenProvider:
+    """Base of every way to get a token. See the module docstring for the protocol."""
+
+    #: Whether a 401 is worth a fresh token and one more try.
+    can_refresh = True
+    #: Added to the AuthenticationError when the server refused a fresh token too.
+    refused_hint = ""
+    #: Scrubs the provider's own secrets (a client secret) from what it sends and reads.
+    redactor = NO_SECRET
+
+    def __init__(self) -> None:
+        self._flights: dict[type[Any], Any] = {}
+        self._flights_lock = threading.Lock()
+
+    def current(self) -> Secret | None:
+        """A token that is still good, or None: the client then runs `refresh()`."""
+        raise NotImplementedError
+
+    def refresh(self) -> Refresh:
+        """Get a new token: yield the requests to send, return the token."""
+        raise NotImplementedError
+
+    def invalidate(self, token: Secret) -> None:
+        """The server answered 401 to `token`: do not hand it out again."""
+
+    def flight(self, kind: Callable[[], F]) -> F:
+        """This provider's single-flight of the given kind (one per sync/async backend),
+        so every client sharing the provider shares its refreshes."""
+        with self._flights_lock:
+            found: F | None = self._flights.get(kind)  # type: ignore[call-overload]
+            if found is None:
+                found = self._flights[kind] = kind()  # type: ignore[index]
+            return found
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError(f"a {type(self).__name__} holds credentials and cannot be pickled")
+
+
+class StaticToken(TokenProvider):
+    """A token given as a string. Never "refreshed": a 401 is final."""
+
+    can_refresh = False
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = Secret(token)
+
+    def current(self) -> Secret:
+        return self._token
+
+    def __repr__(self) -> str:
+        return "StaticToken(***)"
+
+
+class CallableToken(TokenProvider):
+    """A callable returning the current token (for `AsyncFluidstack`, it may be async).
+
+    It is called for every request (cache in it if it is costly) and once more after
+    a 401; its answer is checked like any token.
+    """
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+        self._last: Secret | None = None
+
+    def current(self) -> None:
+        return None  # the client calls `fn` itself: it may have to await it
+
+    def accept(self, value: object) -> Secret:
+        if not isinstance(value, str):
+            if hasattr(value, "close") and hasattr(value, "send"):  # an un-awaited coroutine
+                value.close()
+                raise ConfigurationError(
+                    "the token callable returned a coroutine: Fluidstack needs a plain "
+                    "callable (async ones work with AsyncFluidstack)"
+                )
+            raise ConfigurationError(
+                f"the token callable must return a string, got {type(value).__name__}"
+            )
+        last = self._last
+        if last is not None and last.reveal() == value.strip():
+            return last
+        self._last = Secret(value)
+        return self._last
+
+    def __repr__(self) -> str:
+        return f"CallableToken({getattr(self.fn, '__qualname__', type(self.fn).__name__)})"
+
+
+class _Cached(TokenProvider):
+    """A provider that keeps one token until `refresh_at` (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._token: Secret | None = None
+        self._refresh_at = 0.0
+
+    def current(self) -> Secret | None:
+        token = self._token
+        if token is not None and time.monotonic() < self._refresh_at:
+            return token
+        return None
+
+    def _keep(self, token: Secret, lifetime: float | None) -> Secret:
+        with self._lock:
+            self._token = token
+            self._refresh_at = math.inf if lifetime is None else time.monotonic() + lifetime
+        return token
+
+    def invalidate(self, token: Secret) -> None:
+        with self._lock:
+            if self._token is token:  # not one fetched since by another caller
+                self._token = None
+
+
+def refresh_margin(lifetime: float) -> float:
+    """How long before expiry a token is replaced: a tenth of its life, at most a
+    minute, so an hour's token is renewed a minute early and a 2-second one is
+    still used for 1.8 s."""
+    return min(60.0, lifetime / 10)
+
+
+class ClientCredentials(_Cached):
+    """OAuth 2.0 client credentials (machine-to-machine), as fluidctl's
+    `--client-id`/`--client-secret` use them.
+
+    Fetches an access token from `token_url` (Auth0) with the client id and secret
+    in the request body, keeps it until shortly before its `expires_in` runs out,
+    and fetches a new one then, or after a 401. One object works with both
+    `Fluidstack` and `AsyncFluidstack`, and may be shared by several clients.
+
+    `token_url` and `audience` default to `FLUIDSTACK_TOKEN_URL` and
+    `FLUIDSTACK_AUDIENCE` if set, else Fluidstack's own tenant. The token URL must
+    be https (plain http only to a loopback host).
+    """
+
+    refused_hint = " (a fresh client-credentials token was refused too)"
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str | None = None,
+        audience: str | None = None,
+    ) -> None:
+        from ._config import secure_url
+
+        super().__init__()
+        for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigurationError(f"{name} must be a non-empty string")
+        url = token_url or os.environ.get(TOKEN_URL_ENV) or DEFAULT_TOKEN_URL
+        self.token_url = secure_url(url, "token_url", ConfigurationError)
+        self.audience = audience or os.environ.get(AUDIENCE_ENV) or DEFAULT_AUDIENCE
+        self.client_id = client_id.strip()
+        self._client_secret = _Sealed(client_secret.strip())
+        self.redactor = Redactor(self._client_secret._value)
+
+    def refresh(self) -> Refresh:
+        secret = self._client_secret._value
+        request = httpx.Request(
+            "POST",
+            self.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": secret,
+                "audience": self.audience,
+            },
+            headers={"Accept": "application/json"},
+        )
+        response = yield request
+        body = parse_body(self.redactor.bytes(response.content))
+        fields = body if isinstance(body, dict) else {}
+        if response.status_code != 200:
+            error = fields.get("error")
+            detail = fields.get("error_description")
+            said = ": ".join(clean(str(x), self.redactor) for x in (error, detail) if x)
+            raise CredentialsUnavailable(
+                f"the token endpoint refused the client credentials ({said or 'no reason given'})",
+                response,
+                self.redactor,
+            )
+        access_token = fields.get("access_token")
+        expires_in = fields.get("expires_in")
+        token_type = fields.get("token_type", "Bearer")
+        if (
+            not isinstance(access_token, str)
+            or not (expires_in is None or _positive_number(expires_in))
+            or not isinstance(token_type, str)
+            or token_type.lower() != "bearer"
+        ):
+            raise CredentialsUnavailable(
+                "the token endpoint's answer is not an OAuth bearer token "
+                "(access_token, expires_in, token_type)",
+                response,
+                self.redactor,
+            )
+        try:
+            token = Secret(access_token, also=(secret,))
+        except ConfigurationError as exc:
+            raise CredentialsUnavailable(str(exc), response, self.redactor) from None
+        lifetime = 3600.0 if expires_in is None else float(expires_in)
+        return self._keep(token, lifetime - refresh_margin(lifetime))
+
+    def __repr__(self) -> str:
+        return f"ClientCredentials(client_id={self.client_id!r}, token_url='{self.token_url}')"
+
+
+class FluidctlToken(_Cached):
+    """The token `fluidctl login` wrote (default `~/.fluidstack/token`).
+
+    Its JWT `exp` claim is read (not verified: the API does that) and the token is
+    used until `EXPIRY_SKEW` seconds before it; then the file is read again, since
+    the person may have run `fluidctl login` meanwhile. An expired or missing token
+    is an AuthenticationError that says to run `fluidctl login`. A file readable by
+    group or others gets a warning.
+    """
+
+    refused_hint = " (the fluidctl token was refused; run `fluidctl login`)"
+
+    def __init__(self, path: str | os.PathLike[str] = FLUIDCTL_TOKEN_PATH) -> None:
+        super().__init__()
+        self.path = Path(path).expanduser()
+
+    def refresh(self) -> Refresh:
+        try:
+            mode = self.path.stat().st_mode
+            raw = self.path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError as exc:
+            raise CredentialsUnavailable(
+                f"no fluidctl token at {self.path} ({exc.strerror or type(exc).__name__}); "
+                "run `fluidctl login`"
+            ) from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            warnings.warn(
+                f"{self.path} can be read by other users (mode {stat.filemode(mode)}); "
+                f"`chmod 600 {self.path}`",
+                stacklevel=2,
+            )
+        if not raw:
+            raise CredentialsUnavailable(f"{self.path} is empty; run `fluidctl login`")
+        try:
+            token = Secret(raw)
+        except ConfigurationError:
+            raise CredentialsUnavailable(
+                f"{self.path} does not hold a token; run `fluidctl login`"
+            ) from None
+        expires = jwt_expiry(raw)
+        if expires is None:
+            return self._keep(token, None)
+        left = expires - EXPIRY_SKEW - time.time()
+        if left <= 0:
+            when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(expires))
+            raise CredentialsUnavailable(
+                f"the fluidctl token in {self.path} expired at {when}; run `fluidctl login`"
+            )
+        return self._keep(token, left)
+        yield  # a generator that needs no request
+
+    def invalidate(self, token: Secret) -> None:
+        super().invalidate(token)  # read the file again: it may hold a new login
+
+    def __repr__(self) -> str:
+        return f"FluidctlToken(path='{self.path}')"
+
+
+class _Sealed:
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a client secret cannot be pickled")
+
+
+def _positive_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The `exp` claim of a JWT (unverified), or None if it has none or is no JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return float(exp) if isinstance(exp, int | float) and _positive_number(exp) else None
+
+
+def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> TokenProvider:
+    """The credentials when no `token=` is given: FLUIDSTACK_TOKEN; then
+    FLUIDSTACK_CLIENT_ID + FLUIDSTACK_CLIENT_SECRET; then the fluidctl token file."""
+    env = os.environ if env is None else env
+    token = env.get("FLUIDSTACK_TOKEN")
+    if token:
+        return StaticToken(token)
+    client_id, client_secret = env.get("FLUIDSTACK_CLIENT_ID"), env.get("FLUIDSTACK_CLIENT_SECRET")
+    if client_id or client_secret:
+        if not (client_id and client_secret):
+            missing = "FLUIDSTACK_CLIENT_SECRET" if client_id else "FLUIDSTACK_CLIENT_ID"
+            raise ConfigurationError(f"FLUIDSTACK_CLIENT_ID and _SECRET go together: set {missing}")
+        return ClientCredentials(client_id, client_secret)
+    fluidctl = Path(FLUIDCTL_TOKEN_PATH).expanduser()
+    if fluidctl.exists():
+        return FluidctlToken(fluidctl)
+    raise ConfigurationError(
+        "no credentials: pass token=... (a token, a callable, ClientCredentials(...) or "
+        "FluidctlToken()), or set FLUIDSTACK_TOKEN, or FLUIDSTACK_CLIENT_ID and "
+        f"FLUIDSTACK_CLIENT_SECRET, or run `fluidctl login` (to write {FLUIDCTL_TOKEN_PATH})"
+    )
+
+
+def resolve(token: object) -> TokenProvider:
+    """What `token=` was given as, as a provider."""
+    if token is None:
+        return from_environment()
+    if isinstance(token, TokenProvider):
+        return token
+    if isinstance(token, str):
+        return StaticToken(token)
+    if callable(token):
+        return CallableToken(token)
+    raise ConfigurationError(
+        "token must be a string, a callable returning one, ClientCredentials(...) or "
+        f"FluidctlToken(), got {type(token).__name__}"
+    )
+
+
+#: What `token=` accepts: a token, a callable returning one, or a provider.
+TokenSource = str | TokenProvider | Callable[[], str]
+#: The same for AsyncFluidstack, whose callable may also be async.
+AsyncTokenSource = TokenSource | Callable[[], Awaitable[str]]
+
+
+def credentials_error(exc: CredentialsUnavailable, request: httpx.Request) -> AuthenticationError:
+    """The AuthenticationError for a request that could not get a token: built from
+    the token endpoint's answer if there was one, else from `request` (not sent)."""
+    redactor = exc.redactor or NO_SECRET
+    if exc.response is not None:
+        response = safe_response(exc.response, redactor)
+        message = clean(exc.message, redactor)
+    else:
+        response = httpx.Response(401, request=redacted_request(request))
+        message = f"{clean(exc.message, redactor)} (nothing was sent)"
+    return AuthenticationError(message, response=response, body=parse_body(response.content))
