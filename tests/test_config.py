@@ -73,7 +73,9 @@ def test_arguments_win_over_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLUIDSTACK_BASE_URL", "https://env.example.io/api")
     fs = Fluidstack("arg-token", base_url="https://arg.example.io/api/v1alpha1/")
     assert str(fs.base_url) == "https://arg.example.io/api/v1alpha1"
-    assert fs._shared.credentials.current().reveal() == "arg-token"
+    token = fs._shared.credentials.current()
+    assert token is not None
+    assert token.reveal() == "arg-token"
 
 
 @pytest.mark.parametrize(
