@@ -2,7 +2,7 @@
 
     from fluidstack_client import AsyncFluidstack
 
-    async with AsyncFluidstack() as fs:          # token from FLUIDSTACK_TOKEN
+    async with AsyncFluidstack() as fs:          # credentials from the environment
         instances = await fs.instances.list()
 
 `Fluidstack` is the same client, synchronous. Errors are in `fluidstack_client.errors`
@@ -39,6 +39,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._async_client import AsyncFluidstack
     from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
+    from ._credentials import ClientCredentials, FluidctlToken, TokenProvider
     from ._generated.models import (
         Cluster,
         ClusterHealth,
@@ -61,6 +62,9 @@ if TYPE_CHECKING:
 _LAZY = {
     "AsyncFluidstack": "._async_client",
     "Fluidstack": "._sync_client",
+    "ClientCredentials": "._credentials",
+    "FluidctlToken": "._credentials",
+    "TokenProvider": "._credentials",
     "DEFAULT_BASE_URL": "._config",
     "DEFAULT_TIMEOUT": "._config",
     "DEFAULT_MAX_RETRIES": "._retry",
@@ -111,11 +115,13 @@ __all__ = [
     "AsyncFluidstack",
     "AuthenticationError",
     "BadRequestError",
+    "ClientCredentials",
     "Cluster",
     "ClusterHealth",
     "ClusterType",
     "ConfigurationError",
     "ConflictError",
+    "FluidctlToken",
     "Fluidstack",
     "FluidstackError",
     "Instance",
@@ -137,6 +143,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "SSHKey",
+    "TokenProvider",
     "UnprocessableEntityError",
     "__version__",
 ]

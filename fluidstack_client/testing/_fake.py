@@ -6,16 +6,18 @@ in-process transport and the loopback server are two thin shells around it.
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 import httpx
 
@@ -25,6 +27,7 @@ from fluidstack_client._sync_client import Fluidstack
 from . import _seed
 
 API_PATH = "/api/v1alpha1"
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 ROLES = ("admin", "editor", "viewer")
 _REGIONAL = re.compile(r"^/regional/(?P<region>[^/]+)" + re.escape(API_PATH) + r"(?P<rest>/.*)$")
 
@@ -100,6 +103,12 @@ class FakeAPI:
     Seed data is JSON-shaped (dicts as the spec describes them); any list left out
     gets realistic defaults. `regions` is a list of names: each region's `url`
     points back at this fake, so `client.region(name)` works end to end.
+
+    Auth: the API accepts `token`, and any unexpired token its OAuth endpoint issued.
+    That endpoint (`token_url`, `POST /oauth/token`, client-credentials grant, as
+    Auth0's) accepts `client_id`/`client_secret` and issues JWT-shaped tokens living
+    `token_lifetime` seconds; an expired one gets 401, so expiry and refresh can be
+    tested in seconds. `revoke_tokens()` makes every issued token invalid at once.
     """
 
     def __init__(
@@ -114,8 +123,15 @@ class FakeAPI:
         clusters: Iterable[Mapping[str, Any]] | None = None,
         instances: Iterable[Mapping[str, Any]] | None = None,
         keys: Iterable[Mapping[str, Any]] | None = None,
+        client_id: str = "fake-client-id",
+        client_secret: str = "fake-client-secret",  # noqa: S107 - the fake's own
+        token_lifetime: float = 3600.0,
     ) -> None:
         self.token = token
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_lifetime = token_lifetime
+        self._issued: dict[str, float] = {}  # token -> expiry (time.time())
         self.origin = origin.rstrip("/")
         self.region_names = list(_seed.REGION_NAMES if regions is None else regions)
 
@@ -142,6 +158,21 @@ class FakeAPI:
     @property
     def base_url(self) -> str:
         return self.origin + API_PATH
+
+    @property
+    def token_url(self) -> str:
+        """The fake's OAuth token endpoint (for `ClientCredentials(token_url=...)`)."""
+        return self.origin + TOKEN_PATH
+
+    @property
+    def token_requests(self) -> int:
+        """How many requests its token endpoint has had."""
+        return sum(1 for r in self.requests if r.operation == "OAuthToken")
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every token the OAuth endpoint issued (the next use gets 401)."""
+        with self._lock:
+            self._issued.clear()
 
     def region_url(self, name: str) -> str:
         return f"{self.origin}/regional/{name}{API_PATH}"
@@ -221,12 +252,16 @@ class FakeAPI:
         route = _match(method, rest) if rest is not None else None
         operation = route[0] if route else None
         allowed = allowed_methods(rest) if rest is not None and route is None else []
+        if path == TOKEN_PATH:
+            operation = "OAuthToken"
         with self._lock:
             self.requests.append(RecordedRequest(method, path, operation, region, lower, body))
             delay = sum(lat.seconds for lat in self._latencies if _applies(lat.route, operation))
             fault = self._take_fault(operation)
             if fault is not None:
                 response = _fault_response(fault)
+            elif operation == "OAuthToken":
+                response = self._issue_token(method, lower, body)
             else:
                 response = self._answer(route, allowed, method, lower, body, region)
         response.delay += delay
@@ -258,9 +293,9 @@ class FakeAPI:
         body: bytes,
         region: str | None,
     ) -> FakeResponse:
-        if headers.get("authorization") != f"Bearer {self.token}":
-            message = "missing bearer token" if "authorization" not in headers else "invalid token"
-            return _error(401, message)
+        refused = self._refuse(headers.get("authorization"))
+        if refused is not None:
+            return _error(401, refused)
         if route is None and allowed:
             response = _error(405, f"{method} is not allowed here")
             response.headers["Allow"] = ", ".join(allowed)
@@ -269,6 +304,57 @@ class FakeAPI:
             return _error(404, "no such route")
         _, handler, params = route
         return handler(self, _Call(method, params, headers, body, region))
+
+    def _refuse(self, authorization: str | None) -> str | None:
+        """Why the Authorization header is not good enough, or None."""
+        if authorization is None:
+            return "missing bearer token"
+        scheme, _, token = authorization.partition(" ")
+        if scheme != "Bearer" or not token:
+            return "invalid token"
+        if token == self.token:
+            return None
+        expires = self._issued.get(token)
+        if expires is None:
+            return "invalid token"
+        if time.time() >= expires:
+            return "token expired"
+        return None
+
+    def _issue_token(self, method: str, headers: Mapping[str, str], body: bytes) -> FakeResponse:
+        """Auth0's client-credentials grant, as the fake does it."""
+        if method != "POST":
+            return _json(405, {"error": "invalid_request", "error_description": "use POST"})
+        if "json" in headers.get("content-type", ""):
+            form = _object_body(body) or {}
+        else:
+            form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        if form.get("grant_type") != "client_credentials":
+            return _json(400, {"error": "unsupported_grant_type"})
+        if form.get("client_id") != self.client_id or form.get("client_secret") != (
+            self.client_secret
+        ):
+            return _json(401, {"error": "access_denied", "error_description": "Unauthorized"})
+        now = time.time()
+        expires = now + self.token_lifetime
+        claims = {
+            "iss": self.origin + "/",
+            "sub": f"{self.client_id}@clients",
+            "aud": form.get("audience"),
+            "iat": now,
+            "exp": expires,
+            "jti": next(self._ids),
+        }
+        token = ".".join(
+            base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+            for part in ({"alg": "none", "typ": "JWT"}, claims)
+        )
+        token += ".fake-signature"
+        self._issued[token] = expires
+        return _json(
+            200,
+            {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"},
+        )
 
     # -- operations (state changes happen under the lock held by handle) -----------
 
