@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean
 
 help:
-	@echo "make demo             run examples/quickstart.py against the built-in fake"
+	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
 	@echo "make test             check-generated + lint + typecheck + pytest (what CI runs)"
 	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
@@ -61,6 +61,8 @@ test: check-generated lint typecheck pytest
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
+	@echo
+	$(BIN)/python examples/service_credentials.py
 
 wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .

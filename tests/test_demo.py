@@ -49,6 +49,25 @@ def test_demo_with_a_token_only_reads() -> None:
     assert "real-looking-token" not in out
 
 
+def test_service_demo_renews_tokens_and_no_call_fails() -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUIDSTACK_")}
+    out = subprocess.run(
+        [sys.executable, str(QUICKSTART.parent / "service_credentials.py")],
+        env=clean | {"DEMO_SECONDS": "4.5"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    # 2-second tokens over 4.5 s: the first fetch and two renewals, whatever the
+    # number of tasks calling, and no call refused or failed.
+    assert out.count("new token (one request for all 20 tasks)") == 3
+    assert "token requests: 3" in out
+    assert "calls refused with 401 and re-sent: 0" in out
+    assert "all succeeded" in out
+    assert "fake-client-secret" not in out
+
+
 def test_readme_fake_examples_run() -> None:
     for name in ("fake_in_process.py", "fake_on_loopback.py"):
         result = subprocess.run(
