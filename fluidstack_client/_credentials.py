@@ -33,6 +33,7 @@ from .errors import (
     AuthenticationError,
     ConfigurationError,
     Redactor,
+    Sealed,
     clean,
     parse_body,
     redacted_request,
@@ -225,7 +226,7 @@ class ClientCredentials(_Cached):
         self.token_url = secure_url(url, "token_url", ConfigurationError)
         self.audience = audience or os.environ.get(AUDIENCE_ENV) or DEFAULT_AUDIENCE
         self.client_id = client_id.strip()
-        self._client_secret = _Sealed(client_secret.strip())
+        self._client_secret = Sealed(client_secret.strip())
         self.redactor = Redactor(self._client_secret._value)
 
     def refresh(self) -> Refresh:
@@ -335,19 +336,6 @@ class FluidctlToken(_Cached):
 
     def __repr__(self) -> str:
         return f"FluidctlToken(path='{self.path}')"
-
-
-class _Sealed:
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def __repr__(self) -> str:
-        return "***"
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("a client secret cannot be pickled")
 
 
 def _positive_number(value: object) -> bool:

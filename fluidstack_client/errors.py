@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -62,6 +62,7 @@ __all__ = [
     "UnprocessableEntityError",
 ]
 
+S = TypeVar("S")
 MESSAGE_CHARS = 500  # server text in str(exc) is cut here
 REDACTED = "[REDACTED]"
 
@@ -230,12 +231,12 @@ _ESCAPES.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
 MIN_SCRUBBED = 8
 
 
-class _Sealed:
+class Sealed(Generic[S]):
     """Secret material that prints as `***` and refuses to be pickled."""
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: tuple[tuple[str, ...], tuple[bytes, ...]]) -> None:
+    def __init__(self, value: S) -> None:
         self._value = value
 
     def __repr__(self) -> str:
@@ -269,7 +270,7 @@ class Redactor:
                     html.escape(secret),
                 }
         texts = tuple(sorted(forms, key=len, reverse=True))
-        self._forms = _Sealed((texts, tuple(f.encode() for f in texts)))
+        self._forms = Sealed((texts, tuple(f.encode() for f in texts)))
         # A cut this much past a limit leaves no partial echo before the limit.
         self.margin = max(map(len, texts), default=0)
 
