@@ -7,6 +7,8 @@ uses only these, so that `scripts/unasync.py` can derive the sync client from it
 from __future__ import annotations
 
 import asyncio
+import functools
+import weakref
 from asyncio import Lock, Semaphore, sleep
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -94,23 +96,28 @@ def check_loop(owner: Any) -> None:
 
 
 class SingleFlight(Generic[T]):
-    """At most one call of `fn` in flight; everyone who asks meanwhile gets its outcome,
-    result or error. The next `run` after it finished calls `fn` again."""
+    """At most one call of `fn` in flight per event loop; everyone on that loop who
+    asks meanwhile gets its outcome, result or error. The next `run` after it
+    finished calls `fn` again. (A token provider shared by clients on two loops
+    runs one flight on each: a task cannot be awaited from another loop.)"""
 
     def __init__(self) -> None:
-        self._task: asyncio.Task[T] | None = None
+        self._tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[T]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
-        task = self._task
+        loop = asyncio.get_running_loop()
+        task = self._tasks.get(loop)
         if task is None:
-            task = self._task = asyncio.ensure_future(fn())
-            task.add_done_callback(self._finished)
+            task = self._tasks[loop] = loop.create_task(fn())  # type: ignore[arg-type]
+            task.add_done_callback(functools.partial(self._finished, loop))
         # shield: one waiter cancelled does not cancel the fetch the others wait for.
         return await asyncio.shield(task)
 
-    def _finished(self, task: asyncio.Task[T]) -> None:
-        if self._task is task:
-            self._task = None
+    def _finished(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[T]) -> None:
+        if self._tasks.get(loop) is task:
+            del self._tasks[loop]
         if not task.cancelled():
             task.exception()  # retrieved: every waiter may have gone
 

@@ -458,18 +458,30 @@ class AsyncFluidstack:
             return token
         try:
             if isinstance(provider, CallableToken):
-                value = provider.fn()
-                if inspect.isawaitable(value):
-                    value = await value
-                return provider.accept(value)
+                return provider.accept(await self._call_token_callable(provider))
             flight: SingleFlight[Secret] = provider.flight(SingleFlight)
             return await flight.run(self._refresh_token)
         except CredentialsUnavailable as exc:
-            raise credentials_error(exc, request) from None
+            # Chained to the token callable's own exception, if that was the cause.
+            raise credentials_error(exc, request) from exc.__cause__
+
+    async def _call_token_callable(self, provider: CallableToken) -> object:
+        try:
+            value = provider.fn()
+            if inspect.isawaitable(value):
+                value = await value
+        except Exception as exc:
+            detail = clean(f"{type(exc).__name__}: {exc}")
+            raise CredentialsUnavailable(f"the token callable raised {detail}") from exc
+        return value
 
     async def _refresh_token(self) -> Secret:
         """Run the provider's refresh, sending the requests it asks for."""
-        refresh = self._shared.credentials.refresh()
+        provider = self._shared.credentials
+        current = provider.current()
+        if current is not None:  # renewed by another caller since this one looked
+            return current
+        refresh = provider.refresh()
         try:
             request = next(refresh)
             while True:
@@ -477,7 +489,7 @@ class AsyncFluidstack:
                 request = refresh.send(response)
         except StopIteration as done:
             token: Secret = done.value
-            log.info("new token from %r", self._shared.credentials)
+            log.info("new token from %r", provider)
             return token
 
     def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:

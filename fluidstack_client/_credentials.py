@@ -30,6 +30,7 @@ import httpx
 from ._auth import Secret
 from .errors import (
     NO_SECRET,
+    APIStatusError,
     AuthenticationError,
     ConfigurationError,
     Redactor,
@@ -38,6 +39,7 @@ from .errors import (
     parse_body,
     redacted_request,
     safe_response,
+    status_error,
 )
 
 DEFAULT_TOKEN_URL = "https://fluidstack.us.auth0.com/oauth/token"  # noqa: S105 - a URL
@@ -61,11 +63,16 @@ class CredentialsUnavailable(Exception):
         message: str,
         response: httpx.Response | None = None,
         redactor: Redactor | None = None,
+        *,
+        outage: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.response = response
         self.redactor = redactor
+        # The token endpoint failed (5xx, 429) rather than refused: reported as the
+        # status error it is, not as bad credentials.
+        self.outage = outage
 
 
 class TokenProvider:
@@ -227,7 +234,7 @@ class ClientCredentials(_Cached):
         self.audience = audience or os.environ.get(AUDIENCE_ENV) or DEFAULT_AUDIENCE
         self.client_id = client_id.strip()
         self._client_secret = Sealed(client_secret.strip())
-        self.redactor = Redactor(self._client_secret._value)
+        self.redactor = Redactor(self._client_secret._value, always=True)
 
     def refresh(self) -> Refresh:
         secret = self._client_secret._value
@@ -245,6 +252,10 @@ class ClientCredentials(_Cached):
         response = yield request
         body = parse_body(self.redactor.bytes(response.content))
         fields = body if isinstance(body, dict) else {}
+        if response.status_code >= 500 or response.status_code == 429:
+            raise CredentialsUnavailable(
+                "the token endpoint failed", response, self.redactor, outage=True
+            )
         if response.status_code != 200:
             error = fields.get("error")
             detail = fields.get("error_description")
@@ -406,10 +417,13 @@ TokenSource = str | TokenProvider | Callable[[], str]
 AsyncTokenSource = TokenSource | Callable[[], Awaitable[str]]
 
 
-def credentials_error(exc: CredentialsUnavailable, request: httpx.Request) -> AuthenticationError:
-    """The AuthenticationError for a request that could not get a token: built from
-    the token endpoint's answer if there was one, else from `request` (not sent)."""
+def credentials_error(exc: CredentialsUnavailable, request: httpx.Request) -> APIStatusError:
+    """The error for a request that could not get a token: an AuthenticationError built
+    from the token endpoint's answer if there was one, else from `request` (not
+    sent); the endpoint's own status error if it failed rather than refused."""
     redactor = exc.redactor or NO_SECRET
+    if exc.outage and exc.response is not None:
+        return status_error(exc.response, redactor, hint=" (from the token endpoint)")
     if exc.response is not None:
         response = safe_response(exc.response, redactor)
         message = clean(exc.message, redactor)

@@ -252,10 +252,11 @@ class Redactor:
 
     __slots__ = ("_forms", "margin")
 
-    def __init__(self, *secrets: str | None) -> None:
+    def __init__(self, *secrets: str | None, always: bool = False) -> None:
+        # `always`: scrub even a short secret (a client secret is never harmless).
         forms: set[str] = set()
         for secret in secrets:
-            if secret and len(secret) >= MIN_SCRUBBED:
+            if secret and (always or len(secret) >= MIN_SCRUBBED):
                 import html
                 from urllib.parse import quote, quote_plus
 
