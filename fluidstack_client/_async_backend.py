@@ -25,9 +25,9 @@ __all__ = [
     "check_deadline",
     "check_loop",
     "deadline",
+    "install_deadline",
     "sleep",
     "slot",
-    "transport",
 ]
 
 T = TypeVar("T")
@@ -122,6 +122,5 @@ class SingleFlight(Generic[T]):
             task.exception()  # retrieved: every waiter may have gone
 
 
-def transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """The transport of a client we create (the deadline needs nothing from it)."""
-    return httpx.AsyncHTTPTransport(limits=limits)
+def install_deadline(http: httpx.AsyncClient) -> None:
+    """Nothing to install: the async deadline cancels the attempt by itself."""

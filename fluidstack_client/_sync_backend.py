@@ -28,9 +28,9 @@ __all__ = [
     "check_deadline",
     "check_loop",
     "deadline",
+    "install_deadline",
     "sleep",
     "slot",
-    "transport",
 ]
 
 T = TypeVar("T")
@@ -187,15 +187,18 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """The transport of a client we create, its sockets bound by the deadline.
+def install_deadline(http: httpx.Client) -> None:
+    """Bind the sockets of a client we created to the deadline: wrap the network
+    backend of every connection pool it holds (its own, and those of proxies taken
+    from the environment).
 
-    httpx has no public way to hand httpcore a network backend, so this wraps the
-    one its pool holds (tests/test_limits.py fails if that ever stops working).
+    httpx has no public way to hand httpcore a network backend, so this reaches into
+    its transports (tests/test_limits.py fails if that ever stops working).
     """
-    made = httpx.HTTPTransport(limits=limits)
-    pool = getattr(made, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if isinstance(pool, httpcore.ConnectionPool) and isinstance(backend, httpcore.NetworkBackend):
-        pool._network_backend = _DeadlineBackend(backend)
-    return made
+    for transport in [http._transport, *http._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(pool, httpcore.ConnectionPool) and isinstance(
+            backend, httpcore.NetworkBackend
+        ):
+            pool._network_backend = _DeadlineBackend(backend)

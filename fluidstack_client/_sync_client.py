@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import threading
 from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
@@ -52,9 +53,9 @@ from ._sync_backend import (
     check_deadline,
     check_loop,
     deadline,
+    install_deadline,
     sleep,
     slot,
-    transport,
 )
 from ._sync_resources import (
     Clusters,
@@ -119,6 +120,23 @@ class _Shared:
         self.regions_fetch: SingleFlight[None] = SingleFlight()
         self.max_response_size = max_response_size
         self.loop: Any = None  # the event loop an async client is bound to
+        self.writes: Callable[[], httpx.Client] | None = None
+        self._writer: httpx.Client | None = None
+        self._writer_lock = threading.Lock()  # never held across an await
+
+    def http_for(self, method: str) -> httpx.Client:
+        """The pool a request goes over: writes get fresh connections when we own the
+        pool (see Fluidstack.__init__)."""
+        if method == "GET" or self.writes is None:
+            return self.http
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = self.writes()
+        return self._writer
+
+    def pools(self) -> list[httpx.Client]:
+        return [self.http] if self._writer is None else [self.http, self._writer]
 
 
 class _Call:
@@ -178,14 +196,18 @@ class Fluidstack:
         check_number(region_cache_ttl, "region_cache_ttl", minimum=0)
         check_number(max_connections, "max_connections", minimum=1, integer=True)
         check_number(max_response_size, "max_response_size", minimum=1, integer=True)
-        http = http_client or httpx.Client(
-            timeout=resolved_timeout,
-            headers={"User-Agent": USER_AGENT},
-            transport=transport(httpx.Limits(max_connections=max_connections)),
-        )
+        limits = httpx.Limits(max_connections=max_connections)
+        http = http_client or _new_http(resolved_timeout, limits)
         self._shared = _Shared(
             credentials, http, max_connections, url, float(region_cache_ttl), max_response_size
         )
+        if http_client is None:
+            # Writes go over connections of their own, never reused: bytes a server
+            # sent past the end of an earlier answer cannot be read as a write's.
+            self._shared.writes = lambda: _new_http(
+                resolved_timeout,
+                httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
+            )
         self._owns_http = http_client is None
         self._bind(url, resolved_timeout, policy)
 
@@ -298,15 +320,17 @@ class Fluidstack:
     def close(self) -> None:
         """Close the connection pool (if this client created it). Copies made by
         with_options() and region() share the pool and leave it open."""
-        if self._owns_http:
-            loop = self._shared.loop
+        if not self._owns_http:
+            return
+        loop = self._shared.loop
+        for http in self._shared.pools():
             if loop is not None and loop.is_closed():
                 # Its connections belonged to an event loop that has ended (an earlier
                 # asyncio.run()): they cannot be closed from this one. Drop them.
                 with contextlib.suppress(RuntimeError):
-                    self._shared.http.close()
-                return
-            self._shared.http.close()
+                    http.close()
+            else:
+                http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -516,11 +540,13 @@ class Fluidstack:
         while True:
             authorize(hop, token, self._origin)
             with slot(shared.gate):
-                response = shared.http.send(hop, stream=True, follow_redirects=False)
+                # (token None: a token request, which goes over the shared pool.)
+                http = shared.http if token is None else shared.http_for(hop.method)
+                response = http.send(hop, stream=True, follow_redirects=False)
                 try:
                     note = ""
                     if 300 <= response.status_code < 400:
-                        target = _redirects.follow(response, redirects)
+                        target = _redirects.follow(response, redirects, self._origin)
                         if isinstance(target, httpx.Request):
                             hop = target
                             redirects += 1
@@ -584,6 +610,13 @@ class Fluidstack:
                 f"{httpx.URL(DEFAULT_BASE_URL).path})"
             )
         return ""
+
+
+def _new_http(timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:
+    """An httpx client of our own (proxies from the environment are honoured)."""
+    http = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}, limits=limits)
+    install_deadline(http)
+    return http
 
 
 def _loaded(

@@ -622,27 +622,24 @@ def _two_hops(location: Callable[[HostileServer], str]) -> Callable[[Conn], None
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_redirect_to_another_port_does_not_carry_the_token(mode: str, serve: Serve) -> None:
+def test_redirect_to_another_port_is_not_followed(mode: str, serve: Serve) -> None:
     with serve(_ok) as other:
         with HostileServer(_two_hops(lambda _: f"{other.url}/elsewhere")) as server:
-            assert run(mode, server.url, lambda fs: fs.keys.list(), token=SECRET) == []
+            with pytest.raises(RedirectError, match="another origin"):
+                run(mode, server.url, lambda fs: fs.keys.list(), token=SECRET)
             assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
-        assert [r.path for r in other.requests] == ["/elsewhere"]
-        assert "authorization" not in other.requests[0].headers
-        assert leaks(repr(other.requests[0])) == []
+        assert other.requests == []
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_redirect_to_another_host_on_the_same_port_does_not_carry_the_token(
-    mode: str, serve: Serve
-) -> None:
+def test_redirect_to_another_host_on_the_same_port_is_not_followed(mode: str, serve: Serve) -> None:
     # localhost and 127.0.0.1 are different origins, even on one socket.
     location = _two_hops(lambda s: f"http://localhost:{s.port}/elsewhere")
     with serve(location) as server:
-        assert run(mode, server.url, lambda fs: fs.keys.list(), token=SECRET) == []
-        assert [r.path for r in server.requests] == ["/user/keys", "/elsewhere"]
+        with pytest.raises(RedirectError, match="another origin"):
+            run(mode, server.url, lambda fs: fs.keys.list(), token=SECRET)
+        assert [r.path for r in server.requests] == ["/user/keys"]
         assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
-        assert "authorization" not in server.requests[1].headers
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -671,8 +668,8 @@ def test_redirect_within_the_origin_carries_the_token(
 )
 def test_default_ports_on_a_redirect(mode: str, base: str, location: str, keeps: bool) -> None:
     """Ports 80 and 443 cannot be bound in a test, so this hop goes through httpx's
-    MockTransport: http://h:80 -> https://h:443 is another origin, http://h -> http://h:80
-    the same one."""
+    MockTransport: http://h:80 -> https://h:443 is another origin (not followed),
+    http://h -> http://h:80 the same one."""
     seen: list[tuple[str, str | None]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -689,10 +686,15 @@ def test_default_ports_on_a_redirect(mode: str, base: str, location: str, keeps:
             return httpx.Client(transport=httpx.MockTransport(handler))
         return httpx.AsyncClient(transport=httpx.MockTransport(ahandler))
 
-    assert run(mode, base, lambda fs: fs.keys.list(), http=http, token=SECRET) == []
+    if keeps:  # the same origin, default port or not: followed, with the token
+        assert run(mode, base, lambda fs: fs.keys.list(), http=http, token=SECRET) == []
+        assert httpx.URL(seen[1][0]) == httpx.URL(location)
+        assert seen[1][1] == f"Bearer {SECRET}"
+    else:  # another origin (http:80 is not https:443): not followed at all
+        with pytest.raises(RedirectError, match="another origin"):
+            run(mode, base, lambda fs: fs.keys.list(), http=http, token=SECRET)
+        assert len(seen) == 1
     assert seen[0][1] == f"Bearer {SECRET}"
-    assert httpx.URL(seen[1][0]) == httpx.URL(location)
-    assert seen[1][1] == (f"Bearer {SECRET}" if keeps else None)
 
 
 # -- 5. base_url: https, or plain http to loopback only --------------------------------
@@ -987,3 +989,37 @@ def test_helpers_detect_a_cut_token() -> None:
     assert leaks("x" + SECRET[:9]) == [SECRET[:8], SECRET[1:9]]
     assert leaks("Bearer [REDACTED]") == []
     assert re.fullmatch(r"[\x21-\x7e]{32}", SECRET)
+
+
+# -- review findings: no region table from another origin ------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_region_table_from_another_origin_is_never_trusted(mode: str) -> None:
+    # The attack: /regions redirects to another origin, which lists a region whose URL
+    # is its own; the token would then be sent there by region(name). The redirect is
+    # not followed, so no table from there is ever read.
+    def elsewhere(conn: Conn) -> None:
+        table = [{"name": "x", "url": f"http://127.0.0.1:{conn.server.port}"}]
+        conn.respond(200, json.dumps(table).encode(), {"Content-Type": "application/json"})
+
+    with HostileServer(elsewhere) as other:
+
+        def home(conn: Conn) -> None:
+            conn.respond(302, b"", {"Location": f"{other.url}/api/v1alpha1/regions"})
+
+        with HostileServer(home) as server:
+
+            def scenario(fs: Any) -> Any:
+                if mode == "sync":
+                    return fs.region("x").instances.list()
+
+                async def go() -> Any:
+                    return await (await fs.region("x")).instances.list()
+
+                return go()
+
+            with pytest.raises(RedirectError, match="another origin"):
+                run(mode, server.url + "/api/v1alpha1", scenario, token=SECRET)
+            assert server.requests[0].path == "/api/v1alpha1/regions"
+        assert other.requests == []
