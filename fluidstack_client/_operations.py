@@ -27,6 +27,7 @@ class Operation:
     template: str
     name: str
     success: frozenset[int]
+    bodies: frozenset[int]  # the successes that carry a body; the others' is not read
 
     @property
     def is_read(self) -> bool:
@@ -47,11 +48,11 @@ def _table() -> _Table:
     table: _Table = {}
     for info in pkgutil.iter_modules(api.__path__):
         tag = importlib.import_module(f"{api.__name__}.{info.name}")
-        for method, template, name, success in getattr(tag, "OPERATIONS", ()):
+        for method, template, name, success, bodies in getattr(tag, "OPERATIONS", ()):
             parts = template.split("/")
             pattern = tuple(None if p.startswith("{") else p for p in parts)
             params = tuple(p.strip("{}") for p in parts if p.startswith("{"))
-            operation = Operation(method, template, name, frozenset(success))
+            operation = Operation(method, template, name, frozenset(success), frozenset(bodies))
             table.setdefault((method, len(parts)), []).append((pattern, params, operation))
     return table
 

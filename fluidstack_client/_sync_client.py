@@ -421,7 +421,7 @@ class Fluidstack:
             redactor = provider.redactor if token is None else token.redactor
             try:
                 with deadline(self._deadline):
-                    response, note = self._attempt(request, token, redactor)
+                    response, note = self._attempt(request, operation, token, redactor)
             except httpx.TransportError as exc:
                 delay = _retry.next_delay(
                     self._retry, request.method, retries, error=exc, idempotent=idempotent
@@ -529,7 +529,11 @@ class Fluidstack:
             raise InvalidParameterError(f"cannot build the request: {detail}") from None
 
     def _attempt(
-        self, request: httpx.Request, token: Secret | None, redactor: Redactor
+        self,
+        request: httpx.Request,
+        operation: _operations.Operation | None,
+        token: Secret | None,
+        redactor: Redactor,
     ) -> tuple[httpx.Response, str]:
         """One attempt: the request and the redirects a GET may follow. Returns the last
         response, its body read (within the size cap for a success, a small one else),
@@ -552,6 +556,13 @@ class Fluidstack:
                             redirects += 1
                             continue
                         note = target
+                    if operation is not None and (
+                        response.status_code in operation.success
+                        and response.status_code not in operation.bodies
+                    ):
+                        # A success the spec gives no body (a 201, a 204): whatever
+                        # came with it is not read, so it cannot fail the write.
+                        return _loaded(response, b""), note
                     return self._read(response, redactor), note
                 finally:
                     response.close()
