@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .errors import FluidstackError
+from .errors import APITimeoutError, FluidstackError, fresh
 
 __all__ = [
     "Lock",
@@ -106,14 +106,30 @@ class SingleFlight(Generic[T]):
             weakref.WeakKeyDictionary()
         )
 
-    async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, fn: Callable[[], Awaitable[T]], *, wait: float | None = None) -> T:
+        """`fn`'s outcome; a caller that joins a flight already running waits at most
+        `wait` seconds for it (then APITimeoutError)."""
         loop = asyncio.get_running_loop()
         task = self._tasks.get(loop)
+        joined = task is not None
         if task is None:
             task = self._tasks[loop] = loop.create_task(fn())  # type: ignore[arg-type]
             task.add_done_callback(functools.partial(self._finished, loop))
         # shield: one waiter cancelled does not cancel the fetch the others wait for.
-        return await asyncio.shield(task)
+        try:
+            if not joined or wait is None:
+                return await asyncio.shield(task)
+            return await asyncio.wait_for(asyncio.shield(task), wait)
+        except TimeoutError:
+            if not task.done():
+                raise APITimeoutError(
+                    f"waited {wait:g}s for a fetch another call started"
+                ) from None
+            raise
+        except FluidstackError as error:
+            if joined:
+                raise fresh(error) from error.__cause__
+            raise
 
     def _finished(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[T]) -> None:
         if self._tasks.get(loop) is task:

@@ -186,14 +186,14 @@ class AsyncFluidstack:
         credentials = resolve_credentials(token)
         url = resolve_base_url(base_url)
         resolved_timeout = resolve_timeout(timeout)
-        policy = _retry.configure(retry_policy or RetryPolicy(), max_retries)
+        policy = _retry.configure(retry_policy, max_retries)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
                 f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
         check_number(region_cache_ttl, "region_cache_ttl", minimum=0)
-        check_number(max_connections, "max_connections", minimum=1, integer=True)
-        check_number(max_response_size, "max_response_size", minimum=1, integer=True)
+        check_number(max_connections, "max_connections", minimum=1, integer=True, maximum=None)
+        check_number(max_response_size, "max_response_size", minimum=1, integer=True, maximum=None)
         limits = httpx.Limits(max_connections=max_connections)
         http = http_client or _new_http(resolved_timeout, limits)
         self._shared = _AsyncShared(
@@ -255,7 +255,7 @@ class AsyncFluidstack:
 
         `client.with_options(max_retries=0).instances.list()` overrides one call.
         """
-        retry = _retry.configure(retry_policy or self._retry, max_retries)
+        retry = _retry.configure(retry_policy, max_retries, default=self._retry)
         new_timeout = None if timeout is NOT_GIVEN else resolve_timeout(timeout)
         return self._copy(timeout=new_timeout, retry=retry)
 
@@ -270,14 +270,17 @@ class AsyncFluidstack:
         shared = self._shared
         check_loop(shared)
         if refresh or not shared.regions.is_fresh():
-            await shared.regions_fetch.run(self._fetch_regions)
+            await shared.regions_fetch.run(self._fetch_regions, wait=self._patience())
         region_url = shared.regions.url_of(name)
         return self._copy(base_url=region_base_url(region_url, shared.global_base_url))
 
     async def _fetch_regions(self) -> None:
         home = self._copy(base_url=self._shared.global_base_url)
         listed = await home._call(list_regions.asyncio_detailed)
-        self._shared.regions.store((r.name, r.url) for r in listed)
+        # Names and URLs end up in messages (RegionNotFoundError): a JSON-escaped echo
+        # of the token, invisible to the byte scrub, is scrubbed here.
+        redactor = self._shared.credentials.redactor_now()
+        self._shared.regions.store((redactor.text(r.name), redactor.text(r.url)) for r in listed)
 
     @cached_property
     def regions(self) -> AsyncRegions:
@@ -426,13 +429,10 @@ class AsyncFluidstack:
                 delay = _retry.next_delay(
                     self._retry, request.method, retries, error=exc, idempotent=idempotent
                 )
-                if delay is None:
-                    # Protocol errors quote what they choked on (a header value, a
-                    # Location): keep their text out of the traceback's chain.
-                    cause = None if isinstance(exc, httpx.ProtocolError) else exc
-                    raise transport_error(exc, request, redactor) from cause
                 outcome = type(exc).__name__
+                failure = None if delay is not None else transport_error(exc, request, redactor)
             else:
+                failure = None
                 status = response.status_code
                 if operation is not None and status in operation.success:
                     return response
@@ -461,6 +461,13 @@ class AsyncFluidstack:
                         hint += provider.refused_hint
                     raise status_error(response, redactor, hint=hint)
                 outcome = f"status {status}"
+            if failure is not None:
+                # Raised here, outside the except clause, so that it has no context:
+                # httpx's exception holds the request as sent (token and all), and
+                # protocol errors quote what they choked on. Its type and scrubbed
+                # text are in the message.
+                raise failure
+            assert delay is not None
             retries += 1
             log.info(
                 "retrying %s %s after %s in %.2fs (retry %d of %d)",
@@ -484,7 +491,7 @@ class AsyncFluidstack:
             if isinstance(provider, CallableToken):
                 return provider.accept(await self._call_token_callable(provider))
             flight: SingleFlight[Secret] = provider.flight(SingleFlight)
-            return await flight.run(self._refresh_token)
+            return await flight.run(self._refresh_token, wait=self._patience())
         except CredentialsUnavailable as exc:
             # Chained to the token callable's own exception, if that was the cause.
             raise credentials_error(exc, request) from exc.__cause__
@@ -515,6 +522,11 @@ class AsyncFluidstack:
             token: Secret = done.value
             log.info("new token from %r", provider)
             return token
+
+    def _patience(self) -> float | None:
+        """How long a caller waits for a fetch another caller started (regions, a
+        token): as long as its own call could take, at most."""
+        return _retry.longest_call(self._retry, self._deadline)
 
     def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
         # Only encodings the client can decode within its cap (not br or zstd, which
@@ -594,7 +606,9 @@ class AsyncFluidstack:
             # Scrubbed at the source: nothing the server sends back (a model's field,
             # a region URL, an error body) can carry the token any further.
             content = redactor.bytes(reader.result())
-            if not success:
+            if success:
+                _body.check_json_density(content, limit)
+            else:
                 content = content[:cap]
         except _body.BodyTooLarge as exc:
             raise self._too_large(response, limit, str(exc), redactor) from None

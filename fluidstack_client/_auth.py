@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from ._logscrub import watch
 from .errors import ConfigurationError, Redactor
 
 # RFC 6750's b64token is narrower; any visible ASCII character can go in a header
@@ -42,6 +43,7 @@ class Secret:
         # `also`: other secrets that travel with this token (a client secret), scrubbed
         # from what the server sends back just the same.
         self.redactor = Redactor(self._value, *also)
+        watch(self.redactor)
 
     def reveal(self) -> str:
         return self._value

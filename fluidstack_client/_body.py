@@ -20,6 +20,23 @@ ACCEPT_ENCODING = "gzip, deflate"  # what the client asks for, and can decode bo
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
+# Parsed JSON costs ~50-70 bytes of Python objects per value: a body may hold one
+# value per this many bytes of the cap, which bounds the parse near 4x the cap. (A
+# real ListInstances has one per ~28 bytes of body; `[{},{},...]` one per 3, and
+# would take ~25x its size.)
+BYTES_PER_JSON_VALUE = 16
+
+
+def check_json_density(content: bytes, limit: int) -> None:
+    """BodyTooLarge if parsing `content` would build more JSON values than the cap
+    allows (counted by commas: fast, and an over-estimate only inside strings)."""
+    most = limit // BYTES_PER_JSON_VALUE
+    if len(content) > most and content.count(b",") > most:
+        raise BodyTooLarge(
+            f"the body holds over {most:,} JSON values, more than max_response_size allows to parse"
+        )
+
+
 class BodyTooLarge(Exception):
     """The body (raw or decoded) is larger than the cap."""
 
@@ -61,6 +78,16 @@ class _Inflate:
     @property
     def complete(self) -> bool:
         return self._z is not None and self._z.eof
+
+    def next_member(self) -> bytes:
+        """After a gzip member ends, what follows it: the next member (RFC 1952 allows
+        several), decoded by a fresh decompressor. b"" for anything else."""
+        if self._z is None or not self._z.eof or not self._coding.endswith("gzip"):
+            return b""
+        rest = self._z.unused_data
+        if rest:
+            self._z = zlib.decompressobj(_WBITS[self._coding])
+        return rest
 
 
 class BodyReader:
@@ -107,7 +134,7 @@ class BodyReader:
             out = layer.decompress(data, PIECE)
             if out:
                 self._push(level + 1, out)
-            data = layer.tail
+            data = layer.tail or layer.next_member()
             # A full piece may mean zlib holds more output back even with no input
             # left (a long repeat cut at the piece boundary): ask again until it is
             # drained. Otherwise, no input left (or none it will take) is the end.

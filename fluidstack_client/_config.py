@@ -81,20 +81,34 @@ def attempt_deadline(timeout: httpx.Timeout) -> float | None:
     return timeout.read
 
 
+# Seconds beyond this (about 31 years) overflow the clocks and locks they reach.
+MAX_SECONDS = 1e9
+
+
 def check_number(
-    value: object, name: str, *, minimum: float, integer: bool = False, exclusive: bool = False
+    value: object,
+    name: str,
+    *,
+    minimum: float,
+    integer: bool = False,
+    exclusive: bool = False,
+    maximum: float | None = MAX_SECONDS,
 ) -> None:
     """Reject a non-number (bools included), NaN or an infinity, a float where an int is
-    due, or a value below `minimum` (or equal to it, if `exclusive`), with a
-    ConfigurationError naming the option."""
+    due, or a value below `minimum` (or equal to it, if `exclusive`) or above `maximum`
+    (seconds, unless None), with a ConfigurationError naming the option."""
     kinds = int if integer else int | float
     if (
         isinstance(value, bool)
         or not isinstance(value, kinds)
-        or not math.isfinite(value)
+        or (isinstance(value, float) and not math.isfinite(value))
         or value < minimum
         or (exclusive and value == minimum)
+        or (maximum is not None and value > maximum)
     ):
         kind = "an int" if integer else "a finite number"
         bound = f"> {minimum}" if exclusive else f">= {minimum}"
-        raise ConfigurationError(f"{name} must be {kind} {bound}, got {value!r}")
+        if maximum is not None:
+            bound += f" and <= {maximum:g}"
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+        raise ConfigurationError(f"{name} must be {kind} {bound}, got {shown}")

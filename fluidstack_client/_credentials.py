@@ -100,6 +100,11 @@ class TokenProvider:
     def invalidate(self, token: Secret) -> None:
         """The server answered 401 to `token`: do not hand it out again."""
 
+    def redactor_now(self) -> Redactor:
+        """Scrubs the current token (if one is cached) and the provider's own secrets."""
+        token = self.current()
+        return self.redactor if token is None else token.redactor
+
     def flight(self, kind: Callable[[], F]) -> F:
         """This provider's single-flight of the given kind (one per sync/async backend),
         so every client sharing the provider shares its refreshes."""
@@ -143,6 +148,9 @@ class CallableToken(TokenProvider):
 
     def current(self) -> None:
         return None  # the client calls `fn` itself: it may have to await it
+
+    def redactor_now(self) -> Redactor:
+        return NO_SECRET if self._last is None else self._last.redactor
 
     def accept(self, value: object) -> Secret:
         if not isinstance(value, str):

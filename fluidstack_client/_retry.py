@@ -51,18 +51,32 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        check_number(self.max_retries, "max_retries", minimum=0, integer=True)
+        check_number(self.max_retries, "max_retries", minimum=0, integer=True, maximum=None)
         for name in ("initial_delay", "max_delay", "max_retry_after"):
             check_number(getattr(self, name), name, minimum=0)
 
 
-def configure(policy: object, max_retries: object = None) -> RetryPolicy:
-    """The policy a client uses: `policy`, with `max_retries` overriding its count."""
+def configure(
+    policy: object, max_retries: object = None, *, default: RetryPolicy | None = None
+) -> RetryPolicy:
+    """The policy a client uses: `policy` (None: `default`, or RetryPolicy()), with
+    `max_retries` overriding its count."""
+    if policy is None:
+        policy = default or RetryPolicy()
     if not isinstance(policy, RetryPolicy):
         raise ConfigurationError(f"retry_policy must be a RetryPolicy, got {policy!r}")
     if max_retries is None:
         return policy
     return dataclasses.replace(policy, max_retries=max_retries)  # type: ignore[arg-type]
+
+
+def longest_call(policy: RetryPolicy, deadline: float | None) -> float | None:
+    """The longest a call can take: every attempt to its deadline, every wait at its
+    cap (None: no deadline, no bound)."""
+    if deadline is None:
+        return None
+    waits = max(policy.max_delay, policy.max_retry_after) * policy.max_retries
+    return deadline * (policy.max_retries + 1) + waits
 
 
 def is_retryable_status(status: int) -> bool:
@@ -99,7 +113,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def backoff(policy: RetryPolicy, retries_done: int, rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: base * 2**n capped, then scaled into [0.5, 1]x."""
-    base = min(policy.initial_delay * 2.0**retries_done, policy.max_delay)
+    # (The exponent is capped: 2.0 ** 1025 overflows, and 2 ** 64 is past any cap.)
+    base = min(policy.initial_delay * 2.0 ** min(retries_done, 64), policy.max_delay)
     jitter = (rng or _JITTER).uniform(0.5, 1.0)
     return base * jitter
 

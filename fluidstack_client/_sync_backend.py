@@ -21,6 +21,8 @@ from typing import Any, Generic, TypeVar
 import httpcore
 import httpx
 
+from .errors import APITimeoutError, fresh
+
 __all__ = [
     "Lock",
     "Semaphore",
@@ -104,7 +106,9 @@ class SingleFlight(Generic[T]):
         self._lock = threading.Lock()
         self._flight: _Flight[T] | None = None
 
-    def run(self, fn: Callable[[], T]) -> T:
+    def run(self, fn: Callable[[], T], *, wait: float | None = None) -> T:
+        """`fn`'s outcome; a caller that joins a flight already running waits at most
+        `wait` seconds for it (then APITimeoutError)."""
         with self._lock:
             flight = self._flight
             leader = flight is None
@@ -119,10 +123,10 @@ class SingleFlight(Generic[T]):
                 with self._lock:
                     self._flight = None
                 flight.done.set()
-        else:
-            flight.done.wait()
+        elif not flight.done.wait(wait):
+            raise APITimeoutError(f"waited {wait:g}s for a fetch another call started")
         if flight.error is not None:
-            raise flight.error
+            raise flight.error if leader else fresh(flight.error)
         return flight.result  # type: ignore[return-value]
 
 

@@ -83,6 +83,16 @@ class FluidstackError(Exception):
         return (_rebuild, (type(self), self.args, self.__dict__))
 
 
+def fresh(error: BaseException) -> BaseException:
+    """A copy of a shared outcome for one more caller to raise (raising one object in
+    many places makes its traceback grow with every raiser's frames)."""
+    if isinstance(error, FluidstackError):
+        copy: BaseException = _rebuild(type(error), error.args, dict(error.__dict__))
+        copy.__cause__ = error.__cause__
+        return copy
+    return error
+
+
 class ConfigurationError(FluidstackError):
     """The client cannot be set up as asked (for example: no token)."""
 
@@ -218,11 +228,20 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 _UNSAFE = [
     *range(0x20),
     *range(0x7F, 0xA0),
-    *range(0x2028, 0x202A),
-    *range(0x202A, 0x202F),
-    *range(0x2066, 0x206A),
+    0xAD,  # soft hyphen
+    0x061C,  # Arabic letter mark
+    0x180E,  # Mongolian vowel separator
+    *range(0x200B, 0x2010),  # zero-width spaces and joiners, LRM, RLM
+    *range(0x2028, 0x202F),  # line and paragraph separators, bidi embeddings
+    *range(0x2060, 0x2065),  # word joiner and invisible operators
+    *range(0x2066, 0x206A),  # bidi isolates
+    0xFEFF,  # zero-width no-break space
+    *range(0xE0000, 0xE0080),  # tag characters
 ]
-_ESCAPES = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _UNSAFE}
+_ESCAPES = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" if c < 0x10000 else f"\\U{c:08x}"
+    for c in _UNSAFE
+}
 _ESCAPES.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
 
 
@@ -250,7 +269,7 @@ class Redactor:
     """Scrubs secrets from text and bytes, in the forms a server may echo them in: as
     is, JSON-escaped (also with `\\/`), URL- or form-encoded, HTML-escaped."""
 
-    __slots__ = ("_forms", "margin")
+    __slots__ = ("__weakref__", "_forms", "margin")
 
     def __init__(self, *secrets: str | None, always: bool = False) -> None:
         # `always`: scrub even a short secret (a client secret is never harmless).
@@ -271,6 +290,8 @@ class Redactor:
                     html.escape(secret),
                 }
         texts = tuple(sorted(forms, key=len, reverse=True))
+        # (A JSON body in UTF-16, or with the secret \\u-escaped, hides it from this
+        # byte scrub; status_error scrubs the parsed body as well.)
         self._forms = Sealed((texts, tuple(f.encode() for f in texts)))
         # A cut this much past a limit leaves no partial echo before the limit.
         self.margin = max(map(len, texts), default=0)
@@ -295,6 +316,18 @@ class Redactor:
 
 
 NO_SECRET = Redactor()
+
+
+def scrub_json(value: object, redactor: Redactor) -> object:
+    """A parsed JSON value with the secret scrubbed from every string in it (after
+    decoding: a `\\u0073...` escape or a UTF-16 body hides it from a byte scrub)."""
+    if isinstance(value, str):
+        return redactor.text(value)
+    if isinstance(value, list):
+        return [scrub_json(v, redactor) for v in value]
+    if isinstance(value, dict):
+        return {redactor.text(k): scrub_json(v, redactor) for k, v in value.items()}
+    return value
 
 
 def clean(text: str, redactor: Redactor = NO_SECRET, *, limit: int = MESSAGE_CHARS) -> str:
@@ -346,7 +379,8 @@ def safe_response(response: httpx.Response, redactor: Redactor) -> httpx.Respons
         content=redactor.bytes(response.content),
         request=redacted_request(response.request, redactor),
         extensions={
-            k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
+            "http_version": response.extensions.get("http_version", b"HTTP/1.1"),
+            "reason_phrase": redactor.bytes(response.extensions.get("reason_phrase", b"")),
         },
     )
 
@@ -372,8 +406,16 @@ def status_error(
     else:
         cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     body = parse_body(response.content)
+    try:
+        scrubbed = scrub_json(body, redactor)
+    except RecursionError:
+        scrubbed = body = None
+    if scrubbed != body:
+        # An echo only the parse revealed: keep the scrubbed form, in the body too.
+        body = scrubbed
+        response = safe_response(_with_content(response, json.dumps(body).encode()), redactor)
     if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
-        message = clean(body["message"])
+        message = clean(body["message"], redactor)
     else:
         message = snippet(response) or _reason(response)
     if cls is RedirectError:
@@ -381,6 +423,17 @@ def status_error(
         where = f"to {_location(response, location)}" if location else ""
         hint = f"; redirect {where or 'without a Location'} not followed {hint}".rstrip()
     return cls(message, response=response, body=body, hint=hint)
+
+
+def _with_content(response: httpx.Response, content: bytes) -> httpx.Response:
+    headers = [(k, v) for k, v in response.headers.multi_items() if k != "content-length"]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions=response.extensions,
+    )
 
 
 def _location(response: httpx.Response, location: str) -> str:
