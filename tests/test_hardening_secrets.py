@@ -61,26 +61,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _one_ssl_context() -> Iterator[None]:
-    """Every client builds an SSL context (certifi's bundle, ~0.1 s on a busy machine);
-    this module builds ~150 clients that only ever speak plain http to loopback, so
-    they share one. Without httpx's hook the tests are merely slower."""
-    import httpx._transports.default as default
-
-    original = getattr(default, "create_ssl_context", None)
-    if original is None:
-        yield
-        return
-    shared = original()
-
-    def create(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
-        if verify is True and cert is None and trust_env:
-            return shared
-        return original(verify=verify, cert=cert, trust_env=trust_env)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(default, "create_ssl_context", create)
-        yield
+def _one_ssl_context(one_ssl_context: None) -> None:
+    """Hundreds of clients here: they share one SSL context (see conftest)."""
 
 
 # -- helpers ---------------------------------------------------------------------------
