@@ -15,6 +15,8 @@ from .errors import ConfigurationError, Redactor
 # header and quote it, token and all, in its error.
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Auth0 JWTs are 1-2 KB; servers refuse headers much over 8-16 KB anyway.
+MAX_TOKEN_CHARS = 16 * 1024
 
 
 def check_token(value: object) -> str:
@@ -23,6 +25,11 @@ def check_token(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError("the API token must be a non-empty string")
     token = value.strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise ConfigurationError(
+            f"the API token is {len(token):,} characters long; a real one is a few "
+            f"thousand at most ({MAX_TOKEN_CHARS:,} accepted)"
+        )
     if _HEADER_SAFE.fullmatch(token) is None:
         position = next(i for i, ch in enumerate(token) if not _HEADER_SAFE.fullmatch(ch))
         raise ConfigurationError(

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._auth import Secret
+from ._logscrub import watch
 from .errors import (
     NO_SECRET,
     APIStatusError,
@@ -39,6 +40,7 @@ from .errors import (
     parse_body,
     redacted_request,
     safe_response,
+    scrub_json,
     status_error,
 )
 
@@ -49,6 +51,11 @@ TOKEN_URL_ENV = "FLUIDSTACK_TOKEN_URL"  # noqa: S105 - names of variables
 AUDIENCE_ENV = "FLUIDSTACK_AUDIENCE"
 # fluidctl's own habit: a token counts as expired this long before its `exp`.
 EXPIRY_SKEW = 30.0
+# Past these, numbers overflow a float or a clock: a token "for ever" is one for years.
+MAX_LIFETIME = 10**9
+MAX_EXPIRY = 10**11
+# The token file holds one JWT (~1-2 KB); anything far larger is not fluidctl's.
+MAX_TOKEN_FILE = 64 * 1024
 
 F = TypeVar("F")
 Refresh = Generator[httpx.Request, httpx.Response, Secret]
@@ -243,6 +250,7 @@ class ClientCredentials(_Cached):
         self.client_id = client_id.strip()
         self._client_secret = Sealed(client_secret.strip())
         self.redactor = Redactor(self._client_secret._value, always=True)
+        watch(self.redactor)  # httpx logs the token endpoint's answers too
 
     def refresh(self) -> Refresh:
         secret = self._client_secret._value
@@ -275,6 +283,8 @@ class ClientCredentials(_Cached):
             )
         access_token = fields.get("access_token")
         expires_in = fields.get("expires_in")
+        if isinstance(expires_in, str) and expires_in.isdigit():  # some servers quote it
+            expires_in = int(expires_in)
         token_type = fields.get("token_type", "Bearer")
         if (
             not isinstance(access_token, str)
@@ -292,7 +302,7 @@ class ClientCredentials(_Cached):
             token = Secret(access_token, also=(secret,))
         except ConfigurationError as exc:
             raise CredentialsUnavailable(str(exc), response, self.redactor) from None
-        lifetime = 3600.0 if expires_in is None else float(expires_in)
+        lifetime = 3600.0 if expires_in is None else float(min(expires_in, MAX_LIFETIME))
         return self._keep(token, lifetime - refresh_margin(lifetime))
 
     def __repr__(self) -> str:
@@ -313,17 +323,33 @@ class FluidctlToken(_Cached):
 
     def __init__(self, path: str | os.PathLike[str] = FLUIDCTL_TOKEN_PATH) -> None:
         super().__init__()
-        self.path = Path(path).expanduser()
+        try:
+            self.path = Path(path).expanduser()
+        except RuntimeError:  # no HOME and no passwd entry (a container's arbitrary uid)
+            raise ConfigurationError(
+                f"cannot find the home directory for {path}; pass FluidctlToken(path=...)"
+            ) from None
 
     def refresh(self) -> Refresh:
         try:
             mode = self.path.stat().st_mode
-            raw = self.path.read_text(encoding="utf-8", errors="replace").strip()
+            if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+                raise CredentialsUnavailable(
+                    f"{self.path} is not a regular file; run `fluidctl login`"
+                )
+            with self.path.open("rb") as file:
+                data = file.read(MAX_TOKEN_FILE + 1)
         except OSError as exc:
             raise CredentialsUnavailable(
                 f"no fluidctl token at {self.path} ({exc.strerror or type(exc).__name__}); "
                 "run `fluidctl login`"
             ) from None
+        if len(data) > MAX_TOKEN_FILE:
+            raise CredentialsUnavailable(
+                f"{self.path} is larger than a token ({MAX_TOKEN_FILE:,} bytes at most); "
+                "run `fluidctl login`"
+            )
+        raw = data.decode("utf-8", "replace").strip()
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             warnings.warn(
                 f"{self.path} can be read by other users (mode {stat.filemode(mode)}); "
@@ -361,7 +387,7 @@ def _positive_number(value: object) -> bool:
     return (
         isinstance(value, int | float)
         and not isinstance(value, bool)
-        and math.isfinite(value)
+        and not (isinstance(value, float) and not math.isfinite(value))
         and value > 0
     )
 
@@ -377,7 +403,9 @@ def jwt_expiry(token: str) -> float | None:
     except (ValueError, binascii.Error, RecursionError):
         return None
     exp = claims.get("exp") if isinstance(claims, dict) else None
-    return float(exp) if isinstance(exp, int | float) and _positive_number(exp) else None
+    if not isinstance(exp, int | float) or not _positive_number(exp):
+        return None
+    return float(min(exp, MAX_EXPIRY))
 
 
 def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> TokenProvider:
@@ -393,8 +421,12 @@ def from_environment(env: os._Environ[str] | dict[str, str] | None = None) -> To
             missing = "FLUIDSTACK_CLIENT_SECRET" if client_id else "FLUIDSTACK_CLIENT_ID"
             raise ConfigurationError(f"FLUIDSTACK_CLIENT_ID and _SECRET go together: set {missing}")
         return ClientCredentials(client_id, client_secret)
-    fluidctl = Path(FLUIDCTL_TOKEN_PATH).expanduser()
-    if fluidctl.exists():
+    try:
+        fluidctl = Path(FLUIDCTL_TOKEN_PATH).expanduser()
+        found = fluidctl.exists()
+    except (RuntimeError, OSError):  # no home directory, or one we may not look into
+        found = False
+    if found:
         return FluidctlToken(fluidctl)
     raise ConfigurationError(
         "no credentials: pass token=... (a token, a callable, ClientCredentials(...) or "
@@ -438,4 +470,5 @@ def credentials_error(exc: CredentialsUnavailable, request: httpx.Request) -> AP
     else:
         response = httpx.Response(401, request=redacted_request(request))
         message = f"{clean(exc.message, redactor)} (nothing was sent)"
-    return AuthenticationError(message, response=response, body=parse_body(response.content))
+    body = scrub_json(parse_body(response.content), redactor)
+    return AuthenticationError(message, response=response, body=body)

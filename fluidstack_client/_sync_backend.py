@@ -90,12 +90,13 @@ def check_loop(owner: Any) -> None:
 
 
 class _Flight(Generic[T]):
-    __slots__ = ("done", "error", "result")
+    __slots__ = ("abandoned", "done", "error", "result")
 
     def __init__(self) -> None:
         self.done = threading.Event()
         self.result: T | None = None
         self.error: BaseException | None = None
+        self.abandoned = False  # the leader was interrupted (Ctrl-C): not an outcome
 
 
 class SingleFlight(Generic[T]):
@@ -108,26 +109,33 @@ class SingleFlight(Generic[T]):
 
     def run(self, fn: Callable[[], T], *, wait: float | None = None) -> T:
         """`fn`'s outcome; a caller that joins a flight already running waits at most
-        `wait` seconds for it (then APITimeoutError)."""
-        with self._lock:
-            flight = self._flight
-            leader = flight is None
-            if flight is None:
-                flight = self._flight = _Flight()
-        if leader:
-            try:
-                flight.result = fn()
-            except BaseException as exc:
-                flight.error = exc
-            finally:
-                with self._lock:
-                    self._flight = None
-                flight.done.set()
-        elif not flight.done.wait(wait):
-            raise APITimeoutError(f"waited {wait:g}s for a fetch another call started")
-        if flight.error is not None:
-            raise flight.error if leader else fresh(flight.error)
-        return flight.result  # type: ignore[return-value]
+        `wait` seconds for it (then APITimeoutError). A leader interrupted by Ctrl-C
+        (any BaseException) passes nothing on: its waiters run `fn` again."""
+        while True:
+            with self._lock:
+                flight = self._flight
+                leader = flight is None
+                if flight is None:
+                    flight = self._flight = _Flight()
+            if leader:
+                try:
+                    flight.result = fn()
+                except Exception as exc:
+                    flight.error = exc
+                except BaseException:
+                    flight.abandoned = True
+                    raise
+                finally:
+                    with self._lock:
+                        self._flight = None
+                    flight.done.set()
+            elif not flight.done.wait(wait):
+                raise APITimeoutError(f"waited {wait:g}s for a fetch another call started")
+            if flight.abandoned:
+                continue
+            if flight.error is not None:
+                raise flight.error if leader else fresh(flight.error)
+            return flight.result  # type: ignore[return-value]
 
 
 def _clamp(timeout: float | None, expired: type[Exception]) -> float | None:

@@ -418,9 +418,11 @@ class Fluidstack:
         provider = self._shared.credentials
         idempotent = True if operation is None else None
         refreshed = False
+        renewed: Secret | None = None  # fetched after a 401, for the next attempt
         retries = 0
         while True:
-            token = None if operation is None else self._token(request)
+            token = renewed or (None if operation is None else self._token(request))
+            renewed = None
             redactor = provider.redactor if token is None else token.redactor
             try:
                 with deadline(self._deadline):
@@ -444,6 +446,14 @@ class Fluidstack:
                     # Refused, not carried out: safe to send again, whatever the method.
                     provider.invalidate(token)
                     refreshed = True
+                    try:
+                        renewed = self._token(request)
+                    except FluidstackError as exc:
+                        # The request was sent and refused: report the server's 401,
+                        # with why no new token could be had.
+                        why = getattr(exc, "message", str(exc)).removesuffix(" (nothing was sent)")
+                        hint = f" (and no new token: {why})"
+                        raise status_error(response, redactor, hint=hint) from None
                     log.info(
                         "401 for %s %s: sending it again with a new token",
                         request.method,
@@ -493,8 +503,16 @@ class Fluidstack:
             flight: SingleFlight[Secret] = provider.flight(SingleFlight)
             return flight.run(self._refresh_token, wait=self._patience())
         except CredentialsUnavailable as exc:
-            # Chained to the token callable's own exception, if that was the cause.
-            raise credentials_error(exc, request) from exc.__cause__
+            failure, cause = credentials_error(exc, request), exc.__cause__
+        except FluidstackError:
+            raise
+        except Exception as exc:  # a provider of the user's own, or a warning as error
+            unavailable = CredentialsUnavailable(f"{provider!r} failed: {type(exc).__name__}")
+            failure, cause = credentials_error(unavailable, request), exc
+        # Raised outside the except clause: the CredentialsUnavailable holds the token
+        # request as sent (client secret and all). Chained only to a token callable's or
+        # provider's own exception.
+        raise failure from cause
 
     def _call_token_callable(self, provider: CallableToken) -> object:
         try:

@@ -86,11 +86,12 @@ class FluidstackError(Exception):
 def fresh(error: BaseException) -> BaseException:
     """A copy of a shared outcome for one more caller to raise (raising one object in
     many places makes its traceback grow with every raiser's frames)."""
-    if isinstance(error, FluidstackError):
+    try:
         copy: BaseException = _rebuild(type(error), error.args, dict(error.__dict__))
-        copy.__cause__ = error.__cause__
-        return copy
-    return error
+    except Exception:  # an exception type that cannot be rebuilt: share it
+        return error
+    copy.__cause__ = error.__cause__
+    return copy
 
 
 class ConfigurationError(FluidstackError):
@@ -385,14 +386,34 @@ def safe_response(response: httpx.Response, redactor: Redactor) -> httpx.Respons
     )
 
 
+# Deeper bodies are not kept on an exception: pickling or printing one recurses.
+MAX_BODY_DEPTH = 64
+
+
 def parse_body(content: bytes) -> object:
-    """The JSON value of an error body, or None (not JSON, or too deeply nested)."""
+    """The JSON value of an error body, or None (not JSON, or nested over
+    MAX_BODY_DEPTH levels)."""
     if not content:
         return None
     try:
-        return json.loads(content)
+        value = json.loads(content)
     except (ValueError, RecursionError):
         return None
+    return value if _depth_at_most(value, MAX_BODY_DEPTH) else None
+
+
+def _depth_at_most(value: object, limit: int) -> bool:
+    level: list[object] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, list | dict)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return not any(isinstance(item, list | dict) for item in level)
 
 
 def status_error(
