@@ -90,6 +90,17 @@ class _Inflate:
         return rest
 
 
+def _layers(content_encoding: str) -> list[_Inflate]:
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    unknown = [c for c in codings if c not in _WBITS]
+    if unknown or len(codings) > MAX_CODINGS:
+        what = ", ".join(unknown) if unknown else f"{len(codings)} stacked encodings"
+        raise Undecodable(f"unsupported Content-Encoding ({what[:100]})")
+    # Decoded in the reverse of the order they were applied.
+    return [_Inflate(c) for c in reversed(codings)]
+
+
 class BodyReader:
     """Feed it raw chunks; `result()` is the decoded body.
 
@@ -99,14 +110,7 @@ class BodyReader:
     """
 
     def __init__(self, content_encoding: str | None, limit: int, *, truncate: bool = False):
-        codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        unknown = [c for c in codings if c not in _WBITS]
-        if unknown or len(codings) > MAX_CODINGS:
-            what = ", ".join(unknown) if unknown else f"{len(codings)} stacked encodings"
-            raise Undecodable(f"unsupported Content-Encoding ({what[:100]})")
-        # Decoded in the reverse of the order they were applied.
-        self._layers = [_Inflate(c) for c in reversed(codings)]
+        self._layers = _layers(content_encoding) if content_encoding else []
         self._limit = limit
         self._truncate = truncate
         self._parts: list[bytes] = []

@@ -11,8 +11,7 @@ headers are bounded by httpx's per-read timeout alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from threading import Lock, Semaphore
 from time import monotonic, sleep
 from types import TracebackType
@@ -73,16 +72,21 @@ def check_deadline() -> None:
         raise httpx.ReadTimeout("no complete response within the attempt's deadline")
 
 
-@contextmanager
-def slot(gate: Semaphore) -> Iterator[None]:
+class slot:  # lower case: used like a function, `with slot(gate):`
     """Hold `gate` while a request uses a connection; wait for it until the deadline."""
-    left = _remaining()
-    if not gate.acquire(timeout=None if left is None else max(left, 0.0)):
-        raise httpx.PoolTimeout("no free connection before the attempt's deadline")
-    try:
-        yield
-    finally:
-        gate.release()
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: Semaphore) -> None:
+        self._gate = gate
+
+    def __enter__(self) -> None:
+        left = _remaining()
+        if not self._gate.acquire(timeout=None if left is None else max(left, 0.0)):
+            raise httpx.PoolTimeout("no free connection before the attempt's deadline")
+
+    def __exit__(self, *exc: object) -> None:
+        self._gate.release()
 
 
 def check_loop(owner: Any) -> None:

@@ -120,6 +120,7 @@ class _Shared:
         self.regions_fetch: SingleFlight[None] = SingleFlight()
         self.max_response_size = max_response_size
         self.loop: Any = None  # the event loop an async client is bound to
+        self.offers_other_encodings = http.headers.get("Accept-Encoding") != _body.ACCEPT_ENCODING
         self.writes: Callable[[], httpx.Client] | None = None
         self._writer: httpx.Client | None = None
         self._writer_lock = threading.Lock()  # never held across an await
@@ -547,9 +548,12 @@ class Fluidstack:
         return _retry.longest_call(self._retry, self._deadline)
 
     def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
-        # Only encodings the client can decode within its cap (not br or zstd, which
-        # httpx would offer if their packages are installed).
-        kwargs["headers"] = {**kwargs.get("headers", {}), "Accept-Encoding": _body.ACCEPT_ENCODING}
+        if self._shared.offers_other_encodings:
+            # Only encodings the client can decode within its cap (not br or zstd,
+            # which httpx offers if their packages are installed). A client we
+            # create has this as a default header already.
+            headers = kwargs.get("headers", {})
+            kwargs["headers"] = {**headers, "Accept-Encoding": _body.ACCEPT_ENCODING}
         try:
             return self._shared.http.build_request(
                 method, self._prefix + path, timeout=self._timeout, **kwargs
@@ -657,7 +661,8 @@ class Fluidstack:
 
 def _new_http(timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:
     """An httpx client of our own (proxies from the environment are honoured)."""
-    http = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}, limits=limits)
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": _body.ACCEPT_ENCODING}
+    http = httpx.Client(timeout=timeout, headers=headers, limits=limits)
     install_deadline(http)
     return http
 
