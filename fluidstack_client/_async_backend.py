@@ -126,10 +126,13 @@ class SingleFlight(Generic[T]):
                     f"waited {wait:g}s for a fetch another call started"
                 ) from None
             raise
-        except FluidstackError as error:
-            if joined:
-                raise fresh(error) from error.__cause__
-            raise
+        except Exception as error:
+            if not joined:
+                raise
+            copy = fresh(error)
+        # Raised outside the except clause, so the copy has no context: nothing ties
+        # one waiter's exception to another's.
+        raise copy
 
     def _finished(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[T]) -> None:
         if self._tasks.get(loop) is task:

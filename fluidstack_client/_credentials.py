@@ -39,8 +39,7 @@ from .errors import (
     clean,
     parse_body,
     redacted_request,
-    safe_response,
-    scrub_json,
+    safe_parts,
     status_error,
 )
 
@@ -465,10 +464,9 @@ def credentials_error(exc: CredentialsUnavailable, request: httpx.Request) -> AP
     if exc.outage and exc.response is not None:
         return status_error(exc.response, redactor, hint=" (from the token endpoint)")
     if exc.response is not None:
-        response = safe_response(exc.response, redactor)
+        response, body = safe_parts(exc.response, redactor)
         message = clean(exc.message, redactor)
     else:
-        response = httpx.Response(401, request=redacted_request(request))
+        response, body = httpx.Response(401, request=redacted_request(request)), None
         message = f"{clean(exc.message, redactor)} (nothing was sent)"
-    body = scrub_json(parse_body(response.content), redactor)
     return AuthenticationError(message, response=response, body=body)

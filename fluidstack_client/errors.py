@@ -390,6 +390,19 @@ def safe_response(response: httpx.Response, redactor: Redactor) -> httpx.Respons
 MAX_BODY_DEPTH = 64
 
 
+def safe_parts(response: httpx.Response, redactor: Redactor) -> tuple[httpx.Response, object]:
+    """The safe copy of an error response and its parsed body, scrubbed after parsing
+    too: a `\\u`-escaped or UTF-16 echo hides from the byte scrub. If the parse
+    revealed one, the kept content is the scrubbed body, re-serialized."""
+    response = safe_response(response, redactor)
+    body = parse_body(response.content)
+    scrubbed = scrub_json(body, redactor)
+    if scrubbed != body:
+        body = scrubbed
+        response = safe_response(_with_content(response, json.dumps(body).encode()), redactor)
+    return response, body
+
+
 def parse_body(content: bytes) -> object:
     """The JSON value of an error body, or None (not JSON, or nested over
     MAX_BODY_DEPTH levels)."""
@@ -420,21 +433,12 @@ def status_error(
     response: httpx.Response, redactor: Redactor = NO_SECRET, *, hint: str = ""
 ) -> APIStatusError:
     """The typed error for a status that is not the operation's success."""
-    response = safe_response(response, redactor)
+    response, body = safe_parts(response, redactor)
     status = response.status_code
     if 300 <= status < 400:
         cls: type[APIStatusError] = RedirectError
     else:
         cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    body = parse_body(response.content)
-    try:
-        scrubbed = scrub_json(body, redactor)
-    except RecursionError:
-        scrubbed = body = None
-    if scrubbed != body:
-        # An echo only the parse revealed: keep the scrubbed form, in the body too.
-        body = scrubbed
-        response = safe_response(_with_content(response, json.dumps(body).encode()), redactor)
     if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
         message = clean(body["message"], redactor)
     else:
