@@ -77,6 +77,7 @@ from .errors import (
     Redactor,
     ResponseTooLargeError,
     clean,
+    copy_response,
     safe_response,
     status_error,
     transport_error,
@@ -327,13 +328,11 @@ class Fluidstack:
         if not self._owns_http:
             return
         loop = self._shared.loop
+        # Connections that belonged to an event loop that has ended (an earlier
+        # asyncio.run()) cannot be closed from this one: they are dropped.
+        ended = loop is not None and loop.is_closed()
         for http in self._shared.pools():
-            if loop is not None and loop.is_closed():
-                # Its connections belonged to an event loop that has ended (an earlier
-                # asyncio.run()): they cannot be closed from this one. Drop them.
-                with contextlib.suppress(RuntimeError):
-                    http.close()
-            else:
+            with contextlib.suppress(RuntimeError) if ended else contextlib.nullcontext():
                 http.close()
 
     def __enter__(self) -> Self:
@@ -367,8 +366,7 @@ class Fluidstack:
         call = _Call(self)
         client = GeneratedClient(base_url=self._prefix).set_httpx_client(cast(httpx.Client, call))
         # Bodies are scrubbed of the token as they arrive (_read), so nothing derived
-        # from them below can carry it.
-        redactor = NO_SECRET
+        # from them below needs scrubbing again.
         try:
             result = endpoint(*args, client=client, **kwargs)
         except FluidstackError:
@@ -382,17 +380,15 @@ class Fluidstack:
             if response is not None:
                 # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
                 problem = f"with a body that does not match the spec ({detail})"
-                raise validation_error(response, problem, redactor) from None
+                raise validation_error(response, problem) from None
             if not call.started:
                 # The generated code could not build the request from the arguments.
-                raise InvalidParameterError(
-                    f"cannot build the request: {clean(detail, redactor)}"
-                ) from None
-            raise APIConnectionError(f"the request failed: {clean(detail, redactor)}") from None
+                raise InvalidParameterError(f"cannot build the request: {clean(detail)}") from None
+            raise APIConnectionError(f"the request failed: {clean(detail)}") from None
         parsed = result.parsed
         response = call.response
         if expect_body and (parsed is None or isinstance(parsed, Error)) and response is not None:
-            raise validation_error(response, "with no body the spec documents", redactor)
+            raise validation_error(response, "with no body the spec documents")
         return cast(T, parsed)
 
     def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
@@ -679,15 +675,4 @@ def _loaded(
         # read() does, rather than build a second response on every call.
         response._content = content
         return response
-    headers = [
-        (k, redactor.text(v))
-        for k, v in response.headers.multi_items()
-        if k not in ("content-encoding", "content-length", "transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=content,
-        request=response.request,
-        extensions={"http_version": response.http_version.encode(), "reason_phrase": b""},
-    )
+    return copy_response(response, content, redactor)

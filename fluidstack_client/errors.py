@@ -372,18 +372,37 @@ def redacted_request(request: httpx.Request, redactor: Redactor = NO_SECRET) -> 
     return httpx.Request(request.method, url, headers=headers, content=content)
 
 
-def safe_response(response: httpx.Response, redactor: Redactor) -> httpx.Response:
-    """A copy of a read `response` fit to keep on an exception (see above)."""
+# Framing headers describe the bytes on the wire, not a body already decoded.
+_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def copy_response(
+    response: httpx.Response,
+    content: bytes,
+    redactor: Redactor = NO_SECRET,
+    *,
+    request: httpx.Request | None = None,
+) -> httpx.Response:
+    """A plain response with `content` as its (decoded) body: the secret scrubbed from
+    its header values and reason phrase, its framing headers recomputed."""
     return httpx.Response(
         response.status_code,
-        headers=[(k, redactor.text(v)) for k, v in response.headers.multi_items()],
-        content=redactor.bytes(response.content),
-        request=redacted_request(response.request, redactor),
+        headers=[
+            (k, redactor.text(v)) for k, v in response.headers.multi_items() if k not in _FRAMING
+        ],
+        content=content,
+        request=response.request if request is None else request,
         extensions={
             "http_version": response.extensions.get("http_version", b"HTTP/1.1"),
             "reason_phrase": redactor.bytes(response.extensions.get("reason_phrase", b"")),
         },
     )
+
+
+def safe_response(response: httpx.Response, redactor: Redactor) -> httpx.Response:
+    """A copy of a read `response` fit to keep on an exception (see above)."""
+    request = redacted_request(response.request, redactor)
+    return copy_response(response, redactor.bytes(response.content), redactor, request=request)
 
 
 # Deeper bodies are not kept on an exception: pickling or printing one recurses.
@@ -399,7 +418,7 @@ def safe_parts(response: httpx.Response, redactor: Redactor) -> tuple[httpx.Resp
     scrubbed = scrub_json(body, redactor)
     if scrubbed != body:
         body = scrubbed
-        response = safe_response(_with_content(response, json.dumps(body).encode()), redactor)
+        response = copy_response(response, json.dumps(body).encode())
     return response, body
 
 
@@ -448,17 +467,6 @@ def status_error(
         where = f"to {_location(response, location)}" if location else ""
         hint = f"; redirect {where or 'without a Location'} not followed {hint}".rstrip()
     return cls(message, response=response, body=body, hint=hint)
-
-
-def _with_content(response: httpx.Response, content: bytes) -> httpx.Response:
-    headers = [(k, v) for k, v in response.headers.multi_items() if k != "content-length"]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=content,
-        request=response.request,
-        extensions=response.extensions,
-    )
 
 
 def _location(response: httpx.Response, location: str) -> str:
