@@ -20,6 +20,7 @@ from fluidstack_client import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientCredentials,
     ConflictError,
     Fluidstack,
     InternalServerError,
@@ -293,6 +294,42 @@ def test_command_line_server_prints_its_url_first() -> None:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_command_line_server_prints_client_credentials_that_work() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fluidstack_client.testing",
+            "--port",
+            "0",
+            "--token-lifetime",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        base_url = proc.stdout.readline().strip()
+        proc.stderr.readline()  # "fake Fluidstack API; token ..."
+        said = dict(word.split("=", 1) for word in proc.stderr.readline().split() if "=" in word)
+        creds = ClientCredentials(
+            said["FLUIDSTACK_CLIENT_ID"],
+            said["FLUIDSTACK_CLIENT_SECRET"],
+            token_url=said["FLUIDSTACK_TOKEN_URL"],
+        )
+        with Fluidstack(creds, base_url=base_url) as fs:
+            assert [r.name for r in fs.regions.list()] == ["us-east-1", "eu-west-1"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def test_pytest_fixtures_from_the_plugin(
