@@ -6,14 +6,20 @@ STAMP  := $(VENV)/.installed
 PRISM  := tests/contract/node_modules/.bin/prism
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean
+.PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean \
+        api-check api-snapshot update-spec dist
 
 help:
 	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
 	@echo "make test             check-generated + lint + typecheck + pytest (what CI runs)"
 	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
+	@echo "make api-check        fail on a breaking API change the version and CHANGELOG do not admit"
+	@echo "                      (BASE=<git ref> to compare with a ref instead of the last release)"
+	@echo "make update-spec SPEC=<file or URL>  validate, take and regenerate; print what changed"
+	@echo "make api-snapshot     when releasing: freeze the released API as api-check's baseline"
 	@echo "make fuzz             the property-based parser tests, run long"
+	@echo "make dist             reproducible sdist + wheel in dist/, checked and smoke-tested"
 	@echo "make lint | typecheck | pytest | wheel | lock"
 
 venv: $(STAMP)
@@ -57,7 +63,18 @@ pytest: $(STAMP) $(PRISM)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} pytest tests/test_fuzz_parsers.py -q
 
-test: check-generated lint typecheck pytest
+test: check-generated lint typecheck api-check pytest
+
+# The public API against the last release: the newest v* tag, else api/public-api.json.gz.
+api-check: $(STAMP)
+	$(BIN)/python scripts/api_check.py $(if $(BASE),--base "$(BASE)")
+
+api-snapshot: $(STAMP)
+	$(BIN)/python scripts/api_check.py --write-snapshot
+
+update-spec: $(STAMP)
+	@test -n "$(SPEC)" || { echo "usage: make update-spec SPEC=<file or URL>" >&2; exit 2; }
+	$(BIN)/python scripts/update_spec.py "$(SPEC)"
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
@@ -66,6 +83,11 @@ demo: $(STAMP)
 
 wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+
+# Release artifacts in dist/: two byte-identical builds, twine check --strict, the sdist
+# regenerating the client, the wheel smoke-tested in a fresh venv (scripts/dist.py).
+dist: $(STAMP)
+	$(BIN)/python scripts/dist.py --out dist
 
 # Refresh the dev-tool lock from requirements/dev.in in a throwaway venv.
 lock:
