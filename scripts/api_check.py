@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import re
 import subprocess
 import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,16 +99,32 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def latest_tag(root: Path) -> str | None:
-    return _git(root, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*")
+    """The newest release tag reachable from HEAD. When the package is exactly what
+    HEAD's own tag holds (a release being built), that tag is skipped: the release is
+    compared with the one before it, not with itself."""
+    own = (_git(root, "tag", "--points-at", "HEAD", "--list", "v[0-9]*") or "").split()
+    clean = _git(root, "status", "--porcelain", "--", PACKAGE) == ""
+    excludes = [f"--exclude={tag}" for tag in own] if clean else []
+    return _git(root, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", *excludes)
 
 
 def from_ref(root: Path, ref: str) -> Baseline:
+    """The package as it was at `ref`, read with `git archive` (no worktree, no branch)."""
     text = _git(root, "show", f"{ref}:{PACKAGE}/_version.py")
     if text is None:
         raise CheckError(f"git ref {ref!r} not found (or it has no {PACKAGE}/_version.py)")
-    obj = griffe.load_git(PACKAGE, ref=ref, repo=root, resolve_aliases=True, resolve_external=False)
-    assert isinstance(obj, griffe.Module)
-    return Baseline(f"git ref {ref}", _version(text), obj)
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", ref, PACKAGE],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise CheckError(f"cannot read {PACKAGE} at git ref {ref!r}")
+    with tempfile.TemporaryDirectory(prefix="api-check-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        module = _load(Path(tmp))
+    return Baseline(f"git ref {ref}", _version(text), module)
 
 
 def _strip(node: Any) -> Any:
@@ -134,13 +154,14 @@ def from_snapshot(root: Path) -> Baseline:
     try:
         document = json.loads(gzip.decompress(path.read_bytes()), object_hook=griffe.json_decoder)
         module = document["api"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        version = document["version"]
+    except Exception as exc:  # gzip, JSON or griffe refusing a damaged file
         raise CheckError(f"cannot read the API snapshot {SNAPSHOT}: {exc!r}") from None
-    if not isinstance(module, griffe.Module):
-        raise CheckError(f"the API snapshot {SNAPSHOT} holds no module")
+    if not isinstance(module, griffe.Module) or not isinstance(version, str):
+        raise CheckError(f"cannot read the API snapshot {SNAPSHOT}: no module and version")
     # Aliases (the package's re-exports) resolve through a modules collection.
     griffe.ModulesCollection().set_member(PACKAGE, module)
-    return Baseline(f"snapshot {SNAPSHOT}", document["version"], module)
+    return Baseline(f"snapshot {SNAPSHOT}", version, module)
 
 
 def baseline(root: Path, ref: str | None) -> Baseline:
@@ -170,6 +191,8 @@ def _display(path: str) -> str:
         if len(parts) > 2 and parts[2] in _OPERATION_FUNCTIONS:
             parts = parts[:2]  # sync/asyncio variants are one operation
         return parts[-1] if len(parts) >= 2 else f"api.{'.'.join(parts)}"
+    if parts[:1] == ["errors"]:
+        parts = parts[1:]  # every error class is exported by the package itself
     public = [p for p in parts if not p.startswith("_") or p.startswith("__")]
     return ".".join(public) or PACKAGE
 
@@ -178,8 +201,7 @@ def _changes(breakage: griffe.Breakage) -> list[Change]:
     obj = breakage.obj
     what = breakage.kind.value
     path = obj.path
-    generated_module = not obj.is_alias and obj.is_module and ".models." in path
-    if generated_module and "._generated." in path:
+    if not obj.is_alias and obj.is_module and path.startswith(f"{PACKAGE}._generated.models."):
         return []  # a model's module: its class (re-exported) is reported instead
     if (
         not obj.is_alias
@@ -197,41 +219,140 @@ def _changes(breakage: griffe.Breakage) -> list[Change]:
     return [Change(subject, what)]
 
 
+# What griffe 2 does not compare: types, enum values and defaults, exports, bases,
+# async-ness. Each differs only when users can notice, so each is breaking.
+
+
+def _text(expr: object) -> str | None:
+    return None if expr is None else str(expr)
+
+
+def _target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
+    try:
+        return obj.final_target if obj.is_alias else obj  # type: ignore[union-attr,return-value]
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return None
+
+
+def _is_enum(cls: griffe.Class) -> bool:
+    return any(str(base).split(".")[-1] in {"Enum", "StrEnum", "IntEnum"} for base in cls.bases)
+
+
+def _compared_value(obj: griffe.Attribute) -> bool:
+    parent = obj.parent
+    in_enum = isinstance(parent, griffe.Class) and _is_enum(parent)
+    return in_enum or obj.name.startswith("DEFAULT_")
+
+
+def _function_extras(old: griffe.Function, new: griffe.Function) -> Iterator[Change]:
+    name = _display(new.path)
+    if ("async" in old.labels) != ("async" in new.labels):
+        yield Change(name, "Became sync" if "async" in old.labels else "Became async")
+    new_params = {p.name: p for p in new.parameters}
+    for param in old.parameters:
+        other = new_params.get(param.name)
+        if other is not None and _text(param.annotation) != _text(other.annotation):
+            was, now = _text(param.annotation), _text(other.annotation)
+            yield Change(f"{name}({param.name})", f"Parameter changed type: {was} -> {now}")
+    if old.returns is not None and _text(old.returns) != _text(new.returns):
+        yield Change(name, f"Return type changed: {old.returns} -> {new.returns}")
+
+
+def _extras(old: griffe.Object, new: griffe.Object, seen: set[str]) -> Iterator[Change]:
+    if old.path in seen:
+        return
+    seen.add(old.path)
+    if isinstance(old, griffe.Module) and isinstance(new, griffe.Module):
+        exported = {str(name) for name in new.exports or ()}
+        for name in sorted({str(name) for name in old.exports or ()} - exported):
+            yield Change(_display(f"{new.path}.{name}"), "Removed from __all__")
+    if isinstance(old, griffe.Class) and isinstance(new, griffe.Class):
+        kept = {str(base) for base in new.bases}
+        gone = [str(base) for base in old.bases if str(base) not in kept]
+        if gone:
+            yield Change(_display(new.path), f"Base class removed: {', '.join(gone)}")
+    if isinstance(old, griffe.Function) and isinstance(new, griffe.Function):
+        yield from _function_extras(old, new)
+        return
+    if isinstance(old, griffe.Attribute) and isinstance(new, griffe.Attribute):
+        name = _display(new.path)
+        if _text(old.annotation) != _text(new.annotation):
+            was, now = _text(old.annotation), _text(new.annotation)
+            yield Change(name, f"Attribute changed type: {was} -> {now}")
+        if _compared_value(old) and _text(old.value) != _text(new.value):
+            yield Change(name, f"Value changed: {old.value} -> {new.value}")
+        return
+    new_members = new.all_members
+    for member_name, member in old.all_members.items():
+        if not member.is_public or member_name not in new_members:
+            continue
+        old_target, new_target = _target(member), _target(new_members[member_name])
+        if old_target is not None and new_target is not None:
+            yield from _extras(old_target, new_target, seen)
+
+
 def breaking_changes(old: griffe.Module, new: griffe.Module) -> list[Change]:
     found: set[Change] = set()
+    seen: set[str] = set()
     for name in ROOTS:
-        old_root, new_root = (old[name], new[name]) if name else (old, new)
+        try:
+            old_root = old[name] if name else old
+        except KeyError:
+            continue  # a baseline from before this part existed
+        try:
+            new_root = new[name] if name else new
+        except KeyError:
+            found.add(Change(_display(f"{PACKAGE}.{name}"), "Public module was removed"))
+            continue
         for breakage in griffe.find_breaking_changes(old_root, new_root):
             found.update(_changes(breakage))
+        old_target, new_target = _target(old_root), _target(new_root)
+        if old_target is not None and new_target is not None:
+            found.update(_extras(old_target, new_target, seen))
     return sorted(found)
 
 
 # The rules a breaking change must meet.
 
 
-def _numbers(version: str) -> tuple[int, int]:
-    found = re.match(r"(\d+)\.(\d+)", version)
+def _numbers(version: str) -> tuple[int, int, int, bool]:
+    """(major, minor, patch, is a pre-release)."""
+    found = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$", version.strip())
     if not found:
         raise CheckError(f"cannot read version {version!r}")
-    return int(found.group(1)), int(found.group(2))
+    major, minor, patch, rest = found.groups()
+    pre = bool(re.match(r"[.-]?(a|b|c|rc|alpha|beta|pre|preview|dev)", rest or ""))
+    return int(major), int(minor), int(patch or 0), pre
 
 
 def bump_needed(old: str, new: str) -> str | None:
-    """The smallest version a breaking change may ship in, if `new` is below it."""
-    major, minor = _numbers(old)
-    need = (0, minor + 1) if major == 0 else (major + 1, 0)
-    return None if _numbers(new) >= need else f"{need[0]}.{need[1]}.0"
+    """The smallest version a breaking change may ship in, if `new` is below it.
+
+    After a pre-release (1.0.0rc1) the final release (1.0.0) may still change the API.
+    """
+    major, minor, patch, pre = _numbers(old)
+    next_break = (0, minor + 1, 0) if major == 0 else (major + 1, 0, 0)
+    need = (major, minor, patch) if pre else next_break
+    have = _numbers(new)[:3]
+    return None if have >= need else ".".join(map(str, need))
 
 
 def breaking_notes(changelog: str, version: str) -> str:
-    """The text of the "### Breaking" part of the section for `version` or Unreleased."""
-    sections = re.split(r"(?m)^## ", changelog)[1:]
-    for section in sections:
-        heading = section.splitlines()[0] if section else ""
-        if version in heading or heading.strip().lower().startswith("unreleased"):
+    """The "### Breaking" parts of the sections for `version` and for Unreleased."""
+    notes = []
+    for section in re.split(r"(?m)^## ", changelog)[1:]:
+        heading = section.splitlines()[0].strip().strip("[]").lower() if section else ""
+        words = re.split(r"[\s\[\]()]+", heading)
+        if heading.startswith("unreleased") or version.lower() in words:
             parts = re.split(r"(?m)^### ", section)[1:]
-            return "\n".join(p for p in parts if p.lower().startswith("breaking"))
-    return ""
+            notes += [p for p in parts if p.lower().startswith("breaking")]
+    return "\n".join(notes)
+
+
+def named(subject: str, notes: str) -> bool:
+    """`subject` appears as a whole name: `ClusterType` is not named by `ClusterType.SLURM`."""
+    pattern = rf"(?<![\w.]){re.escape(subject)}(?!\.?\w|\()"
+    return re.search(pattern, notes) is not None
 
 
 def problems(changes: list[Change], old: str, new: str, changelog: str) -> list[str]:
@@ -242,7 +363,7 @@ def problems(changes: list[Change], old: str, new: str, changelog: str) -> list[
     if need:
         found.append(f"breaking changes need version {need} or later; _version.py says {new}")
     notes = breaking_notes(changelog, new)
-    missing = sorted({c.subject for c in changes if c.subject not in notes})
+    missing = sorted({c.subject for c in changes if not named(c.subject, notes)})
     if missing:
         found.append(
             f'CHANGELOG.md has no "### Breaking" entry (under "## {new}" or "## Unreleased")'
@@ -295,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         failures = problems(changes, base.version, new_version, changelog)
     except (CheckError, OSError, griffe.GriffeError) as exc:
         print(f"api-check: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # griffe on code it cannot read: one line, not a traceback
+        print(f"api-check: error: cannot analyse the API: {exc!r}", file=sys.stderr)
         return 2
     print(report(changes, base, new_version, failures, args.markdown))
     return 1 if failures else 0

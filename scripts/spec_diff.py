@@ -36,13 +36,24 @@ def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _names(value: Any) -> set[str]:
+    """A schema's `required` (or an `enum`) as strings, whatever shape a bad spec gives."""
+    return {str(v) for v in _list(value) if isinstance(v, str | int | float | bool)}
+
+
 def operations(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path, item in _map(spec.get("paths")).items():
+        shared = _parameters(_map(item))  # path-level parameters apply to every method
         for method, op in _map(item).items():
             if method in METHODS and isinstance(op, Mapping):
                 name = str(op.get("operationId") or f"{method.upper()} {path}")
-                found[name] = {"route": f"{method.upper()} {path}", **op}
+                params = {**shared, **_parameters(op)}
+                found[name] = {**op, "route": f"{method.upper()} {path}", "params": params}
     return found
 
 
@@ -51,24 +62,34 @@ def _schema_summary(schema: Any) -> str:
     schema = _map(schema)
     if "$ref" in schema:
         return str(schema["$ref"]).rsplit("/", 1)[-1]
-    kind = str(schema.get("type", "any"))
-    if kind == "array":
-        return f"array of {_schema_summary(schema.get('items'))}"
+    kind = schema.get("type", "any")
+    kinds = [str(k) for k in kind] if isinstance(kind, list) else [str(kind)]
+    if schema.get("nullable") is True and "null" not in kinds:
+        kinds.append("null")
+    text = " | ".join(
+        f"array of {_schema_summary(schema.get('items'))}" if k == "array" else k for k in kinds
+    )
     fmt = schema.get("format")
-    return f"{kind} ({fmt})" if fmt else kind
+    return f"{text} ({fmt})" if fmt else text
 
 
 def _parameters(op: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    params = op.get("parameters") or []
     return {
         f"{p.get('in')} {p.get('name')}": p
-        for p in params
+        for p in _list(op.get("parameters"))
         if isinstance(p, Mapping) and "name" in p
     }
 
 
-def _successes(op: Mapping[str, Any]) -> set[str]:
-    return {str(code) for code in _map(op.get("responses")) if str(code).startswith("2")}
+def _responses(op: Mapping[str, Any]) -> dict[str, str]:
+    """Each documented 2xx and the summary of its JSON body ("" for none)."""
+    found = {}
+    for code, response in _map(op.get("responses")).items():
+        if str(code).startswith("2"):
+            content = _map(_map(response).get("content"))
+            body = _map(content.get("application/json"))
+            found[str(code)] = _schema_summary(body["schema"]) if "schema" in body else ""
+    return found
 
 
 def _body(op: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -80,32 +101,40 @@ def _body(op: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _keyed(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """("added"|"removed"|"both", key) for the union of two mappings, sorted."""
-    for key in sorted(set(old) | set(new)):
+    for key in sorted(set(old) | set(new), key=str):
         yield ("added" if key not in old else "removed" if key not in new else "both"), key
 
 
-def _operation_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+def _operation_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     notes = []
     if old["route"] != new["route"]:
         notes.append(f"moved from {old['route']} to {new['route']}")
-    old_params, new_params = _parameters(old), _parameters(new)
+    old_params, new_params = old["params"], new["params"]
     for state, key in _keyed(old_params, new_params):
         required = bool(_map(new_params.get(key)).get("required"))
         if state == "added":
             notes.append(f"{'required' if required else 'optional'} parameter {key} added")
         elif state == "removed":
             notes.append(f"parameter {key} removed")
-        elif required != bool(_map(old_params[key]).get("required")):
-            notes.append(f"parameter {key} became {'required' if required else 'optional'}")
-    gone, came = _successes(old) - _successes(new), _successes(new) - _successes(old)
-    if gone or came:
-        notes.append(f"success statuses {sorted(_successes(old))} -> {sorted(_successes(new))}")
+        else:
+            if required != bool(_map(old_params[key]).get("required")):
+                notes.append(f"parameter {key} became {'required' if required else 'optional'}")
+            was = _schema_summary(_map(old_params[key]).get("schema"))
+            now = _schema_summary(_map(new_params[key]).get("schema"))
+            if was != now:
+                notes.append(f"parameter {key} type {was} -> {now}")
+    old_responses, new_responses = _responses(old), _responses(new)
+    for state, code in _keyed(old_responses, new_responses):
+        if state != "both":
+            notes.append(f"success status {code} {state}")
+        elif old_responses[code] != new_responses[code]:
+            notes.append(f"response {code} {old_responses[code]} -> {new_responses[code]}")
     return notes
 
 
 def _field_changes(model: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
     old_props, new_props = _map(old.get("properties")), _map(new.get("properties"))
-    old_req, new_req = set(old.get("required") or ()), set(new.get("required") or ())
+    old_req, new_req = _names(old.get("required")), _names(new.get("required"))
     for state, field in _keyed(old_props, new_props):
         name = f"{model}.{field}"
         if state == "added":
@@ -120,16 +149,17 @@ def _field_changes(model: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
             if (field in old_req) != (field in new_req):
                 now_required = "now required" if field in new_req else "no longer required"
                 yield Change("field", "changed", name, now_required)
+            yield from _enum_changes(name, _map(old_props[field]), _map(new_props[field]))
 
 
-def _enum_changes(model: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
-    was, now = list(old.get("enum") or ()), list(new.get("enum") or ())
+def _enum_changes(owner: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+    was, now = _list(old.get("enum")), _list(new.get("enum"))
     for value in was:
         if value not in now:
-            yield Change("enum value", "removed", f"{model}.{value}")
+            yield Change("enum value", "removed", f"{owner}.{value}")
     for value in now:
         if value not in was:
-            yield Change("enum value", "added", f"{model}.{value}")
+            yield Change("enum value", "added", f"{owner}.{value}")
 
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
@@ -137,7 +167,7 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     old_ops, new_ops = operations(old), operations(new)
     for state, name in _keyed(old_ops, new_ops):
         if state == "both":
-            notes = _operation_changes(name, old_ops[name], new_ops[name])
+            notes = _operation_changes(old_ops[name], new_ops[name])
             changes += [Change("operation", "changed", name, note) for note in notes]
             old_body, new_body = _body(old_ops[name]), _body(new_ops[name])
             changes += _field_changes(f"{name} body", old_body, new_body)
@@ -186,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         changes = diff(load(args.old), load(args.new))
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        print(f"spec-diff: error: {exc}", file=sys.stderr)
+    except Exception as exc:  # a spec too malformed to compare: one line, no traceback
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"spec-diff: error: {message}", file=sys.stderr)
         return 2
     print(render(changes, markdown=args.markdown))
     return 0

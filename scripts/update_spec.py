@@ -13,16 +13,19 @@ If generation fails, the old spec is put back.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_check
@@ -30,7 +33,11 @@ import spec_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Path("spec") / "openapi.yaml"
+PACKAGE = "fluidstack_client"
+GENERATED = Path(PACKAGE) / "_generated"
+SYNC_FILES = ("_sync_client.py", "_sync_resources.py")
 MAX_SPEC_BYTES = 16 * 1024 * 1024
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Refused(Exception):
@@ -38,34 +45,95 @@ class Refused(Exception):
 
 
 def fetch(source: str) -> bytes:
+    """The bytes of a file or an http(s) URL, refused past MAX_SPEC_BYTES without
+    reading further (a pipe, a device or an endless download is never read whole)."""
     if source.startswith(("http://", "https://")):
-        try:
-            response = httpx.get(source, follow_redirects=True, timeout=30)
+        return _download(source)
+    path = Path(source)
+    try:
+        if not path.is_file():
+            raise Refused(f"{source} is not a regular file")
+        with path.open("rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise Refused(f"cannot read {source}: {exc.strerror or exc}") from None
+    return _bounded(source, data)
+
+
+def _download(url: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with httpx.stream("GET", url, follow_redirects=True, timeout=30) as response:
             response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise Refused(f"cannot fetch {source}: {exc}") from None
-        data = response.content
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise Refused(f"cannot read {source}: {exc.strerror or exc}") from None
-    if len(data) > MAX_SPEC_BYTES:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_SPEC_BYTES:
+                _bounded(url, b"", int(declared))
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                _bounded(url, b"", size)
+    except httpx.HTTPError as exc:
+        raise Refused(f"cannot fetch {url}: {exc}") from None
+    return b"".join(chunks)
+
+
+def _bounded(source: str, data: bytes, size: int | None = None) -> bytes:
+    if (len(data) if size is None else size) > MAX_SPEC_BYTES:
         raise Refused(f"{source} is larger than {MAX_SPEC_BYTES} bytes")
     return data
 
 
-def check(source: str, data: bytes) -> dict[str, Any]:
+def parse(source: str, data: bytes) -> dict[str, Any]:
+    """JSON (tabs and all) or YAML without aliases: an alias can make a tiny file
+    expand without bound in the validator's walk, and a spec does not need one."""
     try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise Refused(f"{source} is not YAML or JSON: {exc}") from None
+        return _parse(source, data)
+    except RecursionError:
+        raise Refused(f"{source} is nested too deeply to be a spec") from None
+
+
+def _parse(source: str, data: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except ValueError:
+        try:
+            events = list(yaml.parse(data, Loader=_Loader))
+            if any(isinstance(event, yaml.AliasEvent) for event in events):
+                raise Refused(f"{source} uses YAML aliases (*name); write the spec without them")
+            document = yaml.load(data, Loader=_Loader)
+        except yaml.YAMLError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise Refused(f"{source} is not YAML or JSON: {first}") from None
     if not isinstance(document, dict):
         raise Refused(f"{source} is not an OpenAPI document (no mapping at the top)")
+    return document
+
+
+def _refs(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def check(source: str, data: bytes) -> dict[str, Any]:
+    document = parse(source, data)
+    version = document.get("openapi")
+    if not (isinstance(version, str) and version.startswith("3.")):
+        raise Refused(f"{source} is not OpenAPI 3.x: no 'openapi: 3.x' version field")
+    # The validator would fetch (or read) whatever an external $ref names: a spec
+    # must be self-contained, so such a ref is refused before anything resolves it.
+    external = sorted({ref for ref in _refs(document) if not ref.startswith("#")})
+    if external:
+        raise Refused(f"{source} has external $refs ({external[0]!r}, ...); inline them first")
     try:
         validate(document)
-    except ValidatorDetectError:
-        raise Refused(f"{source} is not OpenAPI 3.x: no 'openapi' version field") from None
     except Exception as exc:  # the validator's own errors, and referencing's for bad $refs
         message = str(getattr(exc, "message", "") or exc).splitlines()[0]
         if len(message) > 300:
@@ -85,6 +153,31 @@ def regenerate(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "unasync.py")], cwd=root, check=True)
 
 
+# What regeneration rewrites: put back as it was if it does not finish.
+_REWRITTEN = (SPEC, GENERATED, *(Path(PACKAGE) / name for name in SYNC_FILES))
+
+
+def _save(root: Path, keep: Path) -> None:
+    for relative in _REWRITTEN:
+        source = root / relative
+        if source.is_dir():
+            shutil.copytree(source, keep / relative)
+        else:
+            (keep / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, keep / relative)
+
+
+def _restore(root: Path, keep: Path) -> None:
+    for relative in _REWRITTEN:
+        target = root / relative
+        if target.is_dir():
+            shutil.rmtree(target)
+        if (keep / relative).is_dir():
+            shutil.copytree(keep / relative, target)
+        else:
+            shutil.copy2(keep / relative, target)
+
+
 def update(root: Path, source: str) -> int:
     data = fetch(source)
     new = check(source, data)
@@ -94,12 +187,16 @@ def update(root: Path, source: str) -> int:
         print(f"update-spec: {SPEC} is already this spec; nothing to do")
         return 0
     old = yaml.safe_load(old_bytes)
-    target.write_bytes(data)
-    try:
-        regenerate(root)
-    except (subprocess.CalledProcessError, OSError) as exc:
-        target.write_bytes(old_bytes)
-        raise Refused(f"generation failed ({exc}); {SPEC} is unchanged") from None
+    with tempfile.TemporaryDirectory(prefix="update-spec-") as keep:
+        _save(root, Path(keep))
+        try:
+            target.write_bytes(data)
+            regenerate(root)
+        except BaseException as exc:  # Ctrl-C too: never a new spec with an old client
+            _restore(root, Path(keep))
+            if isinstance(exc, subprocess.CalledProcessError | OSError):
+                raise Refused(f"generation failed ({exc}); nothing was changed") from None
+            raise
     print(f"update-spec: {SPEC} replaced by {source}; client regenerated")
     print(spec_diff.render(spec_diff.diff(old, new), markdown=False))
     verdict = api_check.main(["--root", str(root)])
