@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -551,6 +552,16 @@ class Fluidstack:
             headers = kwargs.get("headers", {})
             kwargs["headers"] = {**headers, "Accept-Encoding": _body.ACCEPT_ENCODING}
         try:
+            if "json" in kwargs:
+                # Encoded here as httpx >= 0.28 encodes it (compact UTF-8, no NaN), on
+                # every httpx we support: 0.27 escapes to ASCII, and so would send a
+                # lone surrogate instead of refusing it.
+                body = json.dumps(
+                    kwargs.pop("json"), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+                )
+                kwargs["content"] = body.encode()
+                headers = {**kwargs.get("headers", {}), "Content-Type": "application/json"}
+                kwargs["headers"] = headers
             return self._shared.http.build_request(
                 method, self._prefix + path, timeout=self._timeout, **kwargs
             )
