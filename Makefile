@@ -7,13 +7,14 @@ PRISM  := tests/contract/node_modules/.bin/prism
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean \
-        api-check api-snapshot update-spec dist
+        api-check api-snapshot update-spec dist test-lowest
 
 help:
 	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
-	@echo "make test             check-generated + lint + typecheck + pytest (what CI runs)"
+	@echo "make test             check-generated + lint + typecheck + api-check + pytest + test-lowest (CI)"
 	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
+	@echo "make test-lowest      the tests on the lowest dependency versions pyproject.toml allows"
 	@echo "make api-check        fail on a breaking API change the version and CHANGELOG do not admit"
 	@echo "                      (BASE=<git ref> to compare with a ref instead of the last release)"
 	@echo "make update-spec SPEC=<file or URL>  validate, take and regenerate; print what changed"
@@ -63,7 +64,12 @@ pytest: $(STAMP) $(PRISM)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} pytest tests/test_fuzz_parsers.py -q
 
-test: check-generated lint typecheck api-check pytest
+test: check-generated lint typecheck api-check pytest test-lowest
+
+# The suite again with every runtime dependency at the lower bound pyproject.toml
+# declares (httpx==0.27.0, attrs==23.1.0, ...), in its own venv (.venv-lowest).
+test-lowest:
+	bash scripts/test_lowest.sh
 
 # The public API against the last release: the newest v* tag, else api/public-api.json.gz.
 api-check: $(STAMP)
@@ -98,4 +104,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/contract/node_modules
+	rm -rf $(VENV) .venv-lowest dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/contract/node_modules
