@@ -3,6 +3,7 @@
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from uuid import UUID, SafeUUID
 
 from attrs import define
 
@@ -13,6 +14,26 @@ class Unset:
 
 
 UNSET: Unset = Unset()
+
+_new_object = object.__new__
+_set_slot = object.__setattr__
+
+
+def parse_uuid(value: object) -> UUID:
+    """`UUID(value)` for the canonical 36-character form, in a third of the time.
+
+    The same digits the same way (`int(hex, 16)` of the 32 characters left once the
+    dashes are gone, as `UUID()` does); any other form goes to `UUID()` itself, which
+    also raises for anything that is not a UUID."""
+    if type(value) is str:
+        digits = value.replace("-", "")
+        if len(digits) == 32 and len(value) == 36:
+            uuid = _new_object(UUID)
+            _set_slot(uuid, "int", int(digits, 16))
+            _set_slot(uuid, "is_safe", SafeUUID.unknown)
+            return uuid
+    return UUID(value)  # type: ignore[arg-type]
+
 
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str
@@ -51,4 +72,12 @@ class Response(Generic[T]):
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = [
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "Response",
+    "Unset",
+    "parse_uuid",
+]

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.cluster_health import ClusterHealth
 from ..models.cluster_type import ClusterType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_uuid
 
 T = TypeVar("T", bound="Cluster")
 
@@ -78,7 +78,7 @@ class Cluster:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
+        id = parse_uuid(d.pop("id"))
 
         name = d.pop("name")
         if not isinstance(name, str):
@@ -88,7 +88,8 @@ class Cluster:
         if not isinstance(region, str):
             raise TypeError(f"region must be str, got {type(region).__name__}")
 
-        type_ = ClusterType(d.pop("type"))
+        _type_ = d.pop("type")
+        type_ = ClusterType._value2member_map_.get(_type_) or ClusterType(_type_)
 
         project_id = d.pop("project_id", UNSET)
         if not isinstance(project_id, (str, Unset)):
@@ -99,7 +100,9 @@ class Cluster:
         if isinstance(_health, Unset):
             health = UNSET
         else:
-            health = ClusterHealth(_health)
+            health = ClusterHealth._value2member_map_.get(_health) or ClusterHealth(
+                _health
+            )
 
         _updated_at = d.pop("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
@@ -109,13 +112,13 @@ class Cluster:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
         cluster = cls(
-            id=id,
-            name=name,
-            region=region,
-            type_=type_,
-            project_id=project_id,
-            health=health,
-            updated_at=updated_at,
+            id,
+            name,
+            region,
+            type_,
+            project_id,
+            health,
+            updated_at,
         )
 
         additional_properties = {}

@@ -52,8 +52,8 @@ class CreateInvitationBody:
             raise TypeError(f"role must be str, got {type(role).__name__}")
 
         create_invitation_body = cls(
-            email=email,
-            role=role,
+            email,
+            role,
         )
 
         additional_properties = {}

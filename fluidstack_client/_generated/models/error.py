@@ -41,7 +41,7 @@ class Error:
             raise TypeError(f"message must be str, got {type(message).__name__}")
 
         error = cls(
-            message=message,
+            message,
         )
 
         additional_properties = {}

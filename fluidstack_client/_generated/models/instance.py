@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -10,11 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.instance_health import InstanceHealth
 from ..models.instance_state import InstanceState
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.instance_tags import InstanceTags
-
+from ..types import UNSET, Unset, parse_uuid
 
 T = TypeVar("T", bound="Instance")
 
@@ -112,10 +108,8 @@ class Instance:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.instance_tags import InstanceTags
-
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
+        id = parse_uuid(d.pop("id"))
 
         name = d.pop("name")
         if not isinstance(name, str):
@@ -125,7 +119,8 @@ class Instance:
         if not isinstance(type_, str):
             raise TypeError(f"type_ must be str, got {type(type_).__name__}")
 
-        state = InstanceState(d.pop("state"))
+        _state = d.pop("state")
+        state = InstanceState._value2member_map_.get(_state) or InstanceState(_state)
 
         def _parse_ip(data: object) -> None | str:
             if data is None:
@@ -172,7 +167,9 @@ class Instance:
         if isinstance(_health, Unset):
             health = UNSET
         else:
-            health = InstanceHealth(_health)
+            health = InstanceHealth._value2member_map_.get(_health) or InstanceHealth(
+                _health
+            )
 
         _updated_at = d.pop("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
@@ -182,19 +179,19 @@ class Instance:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
         instance = cls(
-            id=id,
-            name=name,
-            type_=type_,
-            state=state,
-            ip=ip,
-            image=image,
-            preemptible=preemptible,
-            ephemeral=ephemeral,
-            tags=tags,
-            project_id=project_id,
-            region=region,
-            health=health,
-            updated_at=updated_at,
+            id,
+            name,
+            type_,
+            state,
+            ip,
+            image,
+            preemptible,
+            ephemeral,
+            tags,
+            project_id,
+            region,
+            health,
+            updated_at,
         )
 
         additional_properties = {}
@@ -221,3 +218,6 @@ class Instance:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.instance_tags import InstanceTags

@@ -58,9 +58,9 @@ class Invitation:
             raise TypeError(f"role must be str, got {type(role).__name__}")
 
         invitation = cls(
-            id=id,
-            email=email,
-            role=role,
+            id,
+            email,
+            role,
         )
 
         additional_properties = {}

@@ -60,9 +60,9 @@ class Organization:
             )
 
         organization = cls(
-            id=id,
-            name=name,
-            display_name=display_name,
+            id,
+            name,
+            display_name,
         )
 
         additional_properties = {}

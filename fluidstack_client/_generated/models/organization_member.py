@@ -67,10 +67,10 @@ class OrganizationMember:
             raise TypeError(f"role must be str, got {type(role).__name__}")
 
         organization_member = cls(
-            id=id,
-            name=name,
-            email=email,
-            role=role,
+            id,
+            name,
+            email,
+            role,
         )
 
         additional_properties = {}

@@ -49,8 +49,8 @@ class Region:
             raise TypeError(f"url must be str, got {type(url).__name__}")
 
         region = cls(
-            name=name,
-            url=url,
+            name,
+            url,
         )
 
         additional_properties = {}

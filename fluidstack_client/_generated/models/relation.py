@@ -49,8 +49,8 @@ class Relation:
             raise TypeError(f"role must be str, got {type(role).__name__}")
 
         relation = cls(
-            org_id=org_id,
-            role=role,
+            org_id,
+            role,
         )
 
         additional_properties = {}

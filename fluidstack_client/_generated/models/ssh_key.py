@@ -49,8 +49,8 @@ class SSHKey:
             raise TypeError(f"key must be str, got {type(key).__name__}")
 
         ssh_key = cls(
-            name=name,
-            key=key,
+            name,
+            key,
         )
 
         additional_properties = {}

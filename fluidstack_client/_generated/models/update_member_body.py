@@ -43,10 +43,12 @@ class UpdateMemberBody:
         if isinstance(_role, Unset):
             role = UNSET
         else:
-            role = UpdateMemberBodyRole(_role)
+            role = UpdateMemberBodyRole._value2member_map_.get(
+                _role
+            ) or UpdateMemberBodyRole(_role)
 
         update_member_body = cls(
-            role=role,
+            role,
         )
 
         additional_properties = {}

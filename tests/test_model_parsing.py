@@ -1,0 +1,115 @@
+"""The generated models' fast paths (templates/) give exactly what the plain code gave."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fluidstack_client import Instance, InstanceHealth, InstanceState
+from fluidstack_client._generated.types import parse_uuid
+
+MODELS = Path(__file__).resolve().parent.parent / "fluidstack_client" / "_generated" / "models"
+
+
+def outcome(parse: object, value: object) -> object:
+    try:
+        return ("ok", parse(value))  # type: ignore[operator]
+    except Exception as exc:
+        return ("raises", type(exc))
+
+
+UUID_TEXTS = [
+    "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+    "0F9E8D7C-6B5A-4F3E-8D2C-1B0A9F8E7D6C",
+    "0f9e8d7c6b5a4f3e8d2c1b0a9f8e7d6c",
+    "{0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c}",
+    "urn:uuid:0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+    "0f9e8d7c6b5a4f3e8d2c1b0a9f8e7d6c----",
+    "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6",
+    "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6cc",
+    "zf9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+    " f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+    "+f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+    "0_9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", [*UUID_TEXTS, None, 42, b"0f9e8d7c6b5a4f3e8d2c1b0a9f8e7d6c"])
+def test_parse_uuid_agrees_with_uuid(value: object) -> None:
+    assert outcome(parse_uuid, value) == outcome(uuid.UUID, value)
+
+
+@given(st.text(alphabet="0123456789abcdefABCDEF-{}:_+ urnid", min_size=30, max_size=42))
+def test_parse_uuid_agrees_with_uuid_on_any_text(value: str) -> None:
+    assert outcome(parse_uuid, value) == outcome(uuid.UUID, value)
+
+
+def test_a_parsed_uuid_is_a_whole_uuid() -> None:
+    text = str(uuid.uuid4())
+    parsed = parse_uuid(text)
+    assert type(parsed) is uuid.UUID
+    assert parsed == uuid.UUID(text)
+    assert hash(parsed) == hash(uuid.UUID(text))
+    assert str(parsed) == text
+    assert parsed.version == 4
+    assert parsed.is_safe is uuid.SafeUUID.unknown
+    with pytest.raises(TypeError):
+        parsed.int = 1  # type: ignore[misc]
+
+
+INSTANCE_ID = "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c"
+BODY: dict[str, object] = {
+    "id": INSTANCE_ID,
+    "name": "gpu-0",
+    "type": "h100-80gb-sxm",
+    "state": "running",
+    "ip": None,
+    "image": "ubuntu-22.04",
+    "preemptible": False,
+    "ephemeral": True,
+    "tags": {"team": "ml"},
+    "project_id": "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f",
+    "region": "us-east-1",
+    "health": "healthy",
+    "extra": [1, 2],
+}
+
+
+def test_known_enum_values_are_the_members_and_unknown_ones_are_kept() -> None:
+    instance = Instance.from_dict(BODY)
+    assert instance.state is InstanceState.RUNNING
+    assert instance.health is InstanceHealth.HEALTHY
+    assert instance.id == uuid.UUID(INSTANCE_ID)
+    assert instance.additional_properties == {"extra": [1, 2]}
+    assert instance.to_dict() == BODY
+    newer = Instance.from_dict({**BODY, "state": "hibernating"})
+    assert newer.state == "hibernating"
+    assert newer.state.is_known is False
+
+
+@pytest.mark.parametrize("state", [["running"], {"a": 1}, 3, None])
+def test_an_enum_value_of_the_wrong_type_is_refused(state: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Instance.from_dict({**BODY, "state": state})
+
+
+def test_from_dict_leaves_the_callers_dict_alone() -> None:
+    body = {**BODY, "tags": {"team": "ml"}}
+    before = repr(body)
+    Instance.from_dict(body)
+    assert repr(body) == before
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in MODELS.glob("*.py")))
+def test_each_model_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    """The imports of other models sit at the end of each module: any import order works."""
+    code = f"import fluidstack_client._generated.models.{module} as m; print(m.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
