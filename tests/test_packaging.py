@@ -22,10 +22,10 @@ def test_version_is_single_sourced() -> None:
     assert version("fluidstack-client") == fluidstack_client.__version__
 
 
-def test_runtime_dependencies_are_httpx_attrs_and_sniffio_with_lower_bounds() -> None:
+def test_runtime_dependencies_have_lower_bounds_only() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     deps = project["dependencies"]
-    assert sorted(d.split(">=")[0] for d in deps) == ["attrs", "httpx", "sniffio"]
+    assert sorted(d.split(">=")[0] for d in deps) == ["attrs", "httpcore", "httpx", "sniffio"]
     assert all(">=" in d and "==" not in d and "<" not in d for d in deps)
     assert project["requires-python"] == ">=3.11"
 
