@@ -7,7 +7,7 @@ PRISM  := tests/contract/node_modules/.bin/prism
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean \
-        api-check api-snapshot update-spec dist test-lowest
+        api-check api-snapshot update-spec dist test-lowest bench
 
 help:
 	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
@@ -20,6 +20,7 @@ help:
 	@echo "make update-spec SPEC=<file or URL>  validate, take and regenerate; print what changed"
 	@echo "make api-snapshot     when releasing: freeze the released API as api-check's baseline"
 	@echo "make fuzz             the property-based parser tests, run long"
+	@echo "make bench            raw httpx vs generated client vs wrapper, one ratio table (BENCH_ARGS=...)"
 	@echo "make dist             reproducible sdist + wheel in dist/, checked and smoke-tested"
 	@echo "make lint | typecheck | pytest | wheel | lock"
 
@@ -89,6 +90,11 @@ demo: $(STAMP)
 
 wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+
+# The like-for-like benchmark (raw httpx, generated client, wrapper): 10-20 minutes.
+# `make test` runs its --smoke version (tests/test_bench_smoke.py) so it cannot rot.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # Release artifacts in dist/: two byte-identical builds, twine check --strict, the sdist
 # regenerating the client, the wheel smoke-tested in a fresh venv (scripts/dist.py).
