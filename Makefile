@@ -91,7 +91,7 @@ demo: $(STAMP)
 wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
 
-# The like-for-like benchmark (raw httpx, generated client, wrapper): 10-20 minutes.
+# The like-for-like benchmark (raw httpx, generated client, wrapper): 20-25 minutes.
 # `make test` runs its --smoke version (tests/test_bench_smoke.py) so it cannot rot.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

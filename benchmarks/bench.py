@@ -29,9 +29,9 @@ contender, in rotating order; sequential calls take turns in blocks within a rou
 each figure is the median over the rounds with the min-max, and each ratio is the
 median of the per-round ratios to raw httpx, so both come from the same round set.
 Every measure is one row of the Markdown table printed at the end; `--json PATH`
-writes the raw figures as well. A default run takes 10-20 minutes on a 2-core
-machine, most of it raw httpx serving 1,000 concurrent calls from a cold pool;
-`--only` runs a subset.
+writes the raw figures as well. A default run takes 20-25 minutes on a 2-core
+machine, 17-19 of them in the concurrency rows (raw httpx needs ~30 s for 1,000
+concurrent calls on a cold pool); `--only` runs a subset.
 """
 
 from __future__ import annotations
