@@ -39,10 +39,9 @@ PIECES = [
 Spec = dict[str, Any]
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+def copy_project(where: Path) -> Path:
     """A copy of the project outside any git repository (so the snapshot is the baseline)."""
-    copy = tmp_path / "project"
+    copy = where / "project"
     for piece in PIECES:
         source = ROOT / piece
         if source.is_dir():
@@ -50,6 +49,11 @@ def project(tmp_path: Path) -> Path:
         else:
             shutil.copy2(source, copy / piece)
     return copy
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path)
 
 
 def edit_spec(project: Path, change: Callable[[Spec], None]) -> None:

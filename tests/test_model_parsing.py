@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from samples import INSTANCE, INSTANCE_ID
 
 from fluidstack_client import Instance, InstanceHealth, InstanceState
 from fluidstack_client._generated.types import parse_uuid
@@ -64,19 +65,10 @@ def test_a_parsed_uuid_is_a_whole_uuid() -> None:
         parsed.int = 1  # type: ignore[misc]
 
 
-INSTANCE_ID = "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c"
+# The shared sample, with a health value and a field the spec does not know; no
+# updated_at, whose nanoseconds to_dict() would give back as microseconds.
 BODY: dict[str, object] = {
-    "id": INSTANCE_ID,
-    "name": "gpu-0",
-    "type": "h100-80gb-sxm",
-    "state": "running",
-    "ip": None,
-    "image": "ubuntu-22.04",
-    "preemptible": False,
-    "ephemeral": True,
-    "tags": {"team": "ml"},
-    "project_id": "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f",
-    "region": "us-east-1",
+    **{k: v for k, v in INSTANCE.items() if k != "updated_at"},
     "health": "healthy",
     "extra": [1, 2],
 }

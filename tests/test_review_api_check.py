@@ -11,7 +11,6 @@ import gzip
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,9 +23,9 @@ from typing import Any
 import pytest
 import yaml
 from test_api_check import (
-    PIECES,
     ROOT,
     Spec,
+    copy_project,
     edit_spec,
     git,
     note_breaking,
@@ -41,18 +40,6 @@ import spec_diff
 import update_spec
 
 # Helpers.
-
-
-def copy_project(where: Path) -> Path:
-    """The pieces of the project api-check and update-spec need, outside any git repo."""
-    copy = where / "project"
-    for piece in PIECES:
-        source = ROOT / piece
-        if source.is_dir():
-            shutil.copytree(source, copy / piece, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, copy / piece)
-    return copy
 
 
 @pytest.fixture
