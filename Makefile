@@ -58,8 +58,9 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	mypy
 
+# On xdist workers (PYTEST_WORKERS=0 runs in one process): keeps CI inside its 10 minutes.
 pytest: $(STAMP) $(PRISM)
-	pytest
+	pytest -n $${PYTEST_WORKERS:-auto}
 
 # The property-based parser tests, run long (the default run in `make test` is short).
 fuzz: $(STAMP)
