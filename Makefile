@@ -60,7 +60,7 @@ typecheck: $(STAMP)
 
 # On xdist workers (PYTEST_WORKERS=0 runs in one process): keeps CI inside its 10 minutes.
 pytest: $(STAMP) $(PRISM)
-	pytest -n $${PYTEST_WORKERS:-auto}
+	pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup
 
 # The property-based parser tests, run long (the default run in `make test` is short).
 fuzz: $(STAMP)
