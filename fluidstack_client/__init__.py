@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         Region,
         SSHKey,
     )
+    from ._generated.types import UNSET, Unset
     from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
     from ._sync_client import Fluidstack
 
@@ -69,6 +70,8 @@ _LAZY = {
     "DEFAULT_TIMEOUT": "._config",
     "DEFAULT_MAX_RETRIES": "._retry",
     "RetryPolicy": "._retry",
+    "UNSET": "._generated.types",
+    "Unset": "._generated.types",
     **dict.fromkeys(
         [
             "Cluster",
@@ -107,6 +110,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "UNSET",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -145,5 +149,6 @@ __all__ = [
     "SSHKey",
     "TokenProvider",
     "UnprocessableEntityError",
+    "Unset",
     "__version__",
 ]

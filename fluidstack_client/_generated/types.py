@@ -1,6 +1,7 @@
 """Contains some shared types for properties"""
 
 from collections.abc import Mapping, MutableMapping
+from enum import Enum
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
 from uuid import UUID, SafeUUID
@@ -8,12 +9,26 @@ from uuid import UUID, SafeUUID
 from attrs import define
 
 
-class Unset:
+class Unset(Enum):
+    """The type of `UNSET`: the value of an optional field the server did not send.
+
+    Distinct from `None`, which is a value the server sent (`"ip": null`). Test with
+    `value is UNSET` (type checkers narrow on it) or `isinstance(value, Unset)`;
+    `UNSET` is also falsy. It prints as `UNSET`."""
+
+    UNSET = "UNSET"
+
     def __bool__(self) -> Literal[False]:
         return False
 
+    def __repr__(self) -> str:
+        return "UNSET"
 
-UNSET: Unset = Unset()
+    __str__ = __repr__
+
+
+UNSET: Unset = Unset.UNSET
+"""The one `Unset` value: an optional field the server left out."""
 
 _new_object = object.__new__
 _set_slot = object.__setattr__
