@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 
 class _AsyncResource:
+    """The operations on one kind of resource; reached as an attribute of the client."""
+
+    __slots__ = ("_client",)
+
     def __init__(self, client: AsyncFluidstack) -> None:
         self._client = client
 
@@ -47,30 +51,97 @@ class _AsyncResource:
 
 
 class AsyncRegions(_AsyncResource):
+    """`fs.regions`: the API's regions."""
+
+    __slots__ = ()
+
     async def list(self) -> builtins.list[Region]:
-        """ListRegions: `GET /regions`. Each region has a `name` and its API `url`."""
+        """The regions of the API (`GET /regions`).
+
+        Returns:
+            Each region's `name` and the `url` of its API (what `region()` uses).
+
+        Raises:
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         return await self._client._call(list_regions.asyncio_detailed)
 
 
 class AsyncClusters(_AsyncResource):
+    """`fs.clusters`: clusters."""
+
+    __slots__ = ()
+
     async def list(self) -> builtins.list[Cluster]:
-        """ListClusters: `GET /clusters`."""
+        """The clusters the caller can see (`GET /clusters`).
+
+        Returns:
+            Every cluster, with its region, type (`kubernetes` or `slurm`), project
+            and health.
+
+        Raises:
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         return await self._client._call(list_clusters.asyncio_detailed)
 
 
 class AsyncOrganizations(_AsyncResource):
+    """`fs.organizations`: the caller's organizations."""
+
+    __slots__ = ()
+
     async def list(self) -> builtins.list[Organization]:
-        """ListOrganizations: `GET /organizations`."""
+        """The caller's organizations (`GET /organizations`).
+
+        Returns:
+            Every organization the token belongs to.
+
+        Raises:
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         return await self._client._call(list_organizations.asyncio_detailed)
 
 
 class AsyncMembers(_AsyncResource):
+    """`fs.members`: the organization's members."""
+
+    __slots__ = ()
+
     async def list(self) -> builtins.list[OrganizationMember]:
-        """ListMembers: `GET /members`."""
+        """The members of the organization (`GET /members`).
+
+        Returns:
+            Every member, with their e-mail and role.
+
+        Raises:
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         return await self._client._call(list_members.asyncio_detailed)
 
     async def update(self, member_id: str | uuid.UUID, *, role: str) -> None:
-        """UpdateMember: `PATCH /members/{id}`; `role` is "admin", "editor" or "viewer"."""
+        """Change a member's role (`PATCH /members/{id}`). Retried like a read: it sets a value.
+
+        Args:
+            member_id: The member's id.
+            role: `"admin"`, `"editor"` or `"viewer"`.
+
+        Raises:
+            InvalidParameterError: `member_id` is not a usable path segment (empty, `.`, `..`,
+                control characters) or `role` is not one of the three (nothing is sent).
+            BadRequestError: 400: the API refused the change.
+            NotFoundError: 404: no member with that id.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         member = _validate.path_segment(member_id, "member_id")
         body = UpdateMemberBody(role=_validate.known_member(UpdateMemberBodyRole, role, "role"))
         await self._client._call(
@@ -78,18 +149,61 @@ class AsyncMembers(_AsyncResource):
         )
 
     async def delete(self, member_id: str | uuid.UUID) -> None:
-        """DeleteMember: `DELETE /members/{id}`."""
+        """Remove a member from the organization (`DELETE /members/{id}`).
+
+        Args:
+            member_id: The member's id.
+
+        Raises:
+            InvalidParameterError: `member_id` is not a usable path
+                segment (empty, `.`, `..`, control characters).
+            NotFoundError: 404: no member with that id.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         member = _validate.path_segment(member_id, "member_id")
         await self._client._call(delete_member.asyncio_detailed, member, expect_body=False)
 
 
 class AsyncInvitations(_AsyncResource):
+    """`fs.invitations`: invitations to the organization."""
+
+    __slots__ = ()
+
     async def list(self) -> builtins.list[Invitation]:
-        """ListInvitations: `GET /invitations`."""
+        """The organization's open invitations (`GET /invitations`).
+
+        Returns:
+            Every invitation, with its e-mail and role.
+
+        Raises:
+            BadRequestError: 400: the API refused the request.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         return await self._client._call(list_invitations.asyncio_detailed)
 
     async def create(self, *, email: str, role: str | None = None) -> None:
-        """CreateInvitation: `POST /invitations`. Not retried on 5xx (it could invite twice)."""
+        """Invite someone to the organization by e-mail (`POST /invitations`).
+
+        Not retried after the request may have reached the server (a 5xx, a dropped
+        connection): a second attempt could send a second e-mail. It is retried only
+        when it provably never arrived (the connection could not be made).
+
+        Args:
+            email: Who to invite.
+            role: `"admin"`, `"editor"` or `"viewer"`; the API's default if omitted.
+
+        Raises:
+            InvalidParameterError: `email` or `role` is empty or not text (nothing is
+                sent).
+            BadRequestError: 400: the API refused the invitation.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         body = CreateInvitationBody(
             email=_validate.text(email, "email"),
             role=UNSET if role is None else _validate.text(role, "role"),
@@ -97,34 +211,117 @@ class AsyncInvitations(_AsyncResource):
         await self._client._call(create_invitation.asyncio_detailed, body=body, expect_body=False)
 
     async def delete(self, invitation_id: str | uuid.UUID) -> None:
-        """DeleteInvitation: `DELETE /invitations/{id}`."""
+        """Withdraw an invitation (`DELETE /invitations/{id}`).
+
+        Args:
+            invitation_id: The invitation's id.
+
+        Raises:
+            InvalidParameterError: `invitation_id` is not a usable path
+                segment (empty, `.`, `..`, control characters).
+            NotFoundError: 404: no invitation with that id.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         invitation = _validate.path_segment(invitation_id, "invitation_id")
         await self._client._call(delete_invitation.asyncio_detailed, invitation, expect_body=False)
 
 
 class AsyncInstances(_AsyncResource):
+    """`fs.instances`: instances."""
+
+    __slots__ = ()
+
     async def list(self, *, project_id: str | uuid.UUID | None = None) -> builtins.list[Instance]:
-        """ListInstances: `GET /instances`, filtered by project (`X-PROJECT-ID`) if given."""
+        """The instances the caller can see (`GET /instances`).
+
+        Args:
+            project_id: Only this project's instances (sent as `X-PROJECT-ID`).
+
+        Returns:
+            Every instance, with its state, type, IP address (`None` until it has
+            one), tags, region and health.
+
+        Raises:
+            InvalidParameterError: `project_id` is not a UUID (nothing is sent).
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         project = UNSET if project_id is None else _validate.as_uuid(project_id, "project_id")
         return await self._client._call(list_instances.asyncio_detailed, x_project_id=project)
 
     async def get(self, instance_id: str | uuid.UUID) -> Instance:
-        """GetInstance: `GET /instances/{id}`."""
+        """One instance (`GET /instances/{id}`).
+
+        Args:
+            instance_id: The instance's id, a UUID or its string form.
+
+        Returns:
+            The instance.
+
+        Raises:
+            InvalidParameterError: `instance_id` is not a UUID (nothing is sent).
+            NotFoundError: 404: no instance with that id.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         instance = _validate.as_uuid(instance_id, "instance_id")
         return await self._client._call(get_instance.asyncio_detailed, instance)
 
 
 class AsyncKeys(_AsyncResource):
+    """`fs.keys`: the caller's SSH public keys."""
+
+    __slots__ = ()
+
     async def list(self) -> builtins.list[SSHKey]:
-        """ListKeys: `GET /user/keys`, the caller's public SSH keys."""
+        """The caller's registered SSH public keys (`GET /user/keys`).
+
+        Returns:
+            Every key, with its `name` and the public `key` text.
+
+        Raises:
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         return await self._client._call(list_keys.asyncio_detailed)
 
     async def register(self, *, name: str, key: str) -> None:
-        """RegisterKey: `POST /user/keys`. A name already in use raises ConflictError."""
+        """Register an SSH public key for the caller (`POST /user/keys`).
+
+        Retried only when the request provably never arrived (as every POST).
+
+        Args:
+            name: A name for the key, unique among the caller's keys.
+            key: The public key, e.g. `"ssh-ed25519 AAAA... me@laptop"`.
+
+        Raises:
+            InvalidParameterError: `name` or `key` is empty or not text (nothing is sent).
+            ConflictError: 409: a key with that name is already registered.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         body = SSHKey(name=_validate.text(name, "name"), key=_validate.text(key, "key"))
         await self._client._call(register_key.asyncio_detailed, body=body, expect_body=False)
 
     async def deregister(self, name: str) -> None:
-        """DeregisterKey: `DELETE /user/keys/{name}`."""
+        """Remove one of the caller's SSH keys (`DELETE /user/keys/{name}`).
+
+        Args:
+            name: The key's name.
+
+        Raises:
+            InvalidParameterError: `name` is not a usable path
+                segment (empty, `.`, `..`, control characters).
+            NotFoundError: 404: no key with that name.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            InternalServerError: A 5xx that persisted through the retries.
+            APIConnectionError: No response (connection failure, or `APITimeoutError`).
+        """
         key_name = _validate.path_segment(name, "name")
         await self._client._call(deregister_key.asyncio_detailed, key_name, expect_body=False)

@@ -16,7 +16,6 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from functools import cached_property
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -167,13 +166,69 @@ class _Call:
 class Fluidstack:
     """Client for the Fluidstack Atlas Management API.
 
-    One instance holds one connection pool; share it across all the tasks of one
-    event loop (it is safe for thousands of concurrent calls), and close it with
-    `client.close()` or `with`.
+    ```python
+    with Fluidstack() as fs:             # credentials from the environment
+        for instance in fs.instances.list():
+            print(instance.name, instance.state)
+    ```
+
+    One instance holds one connection pool: share it across everything in the
+    program that calls the API, and close it with
+    `close()` or `with`. Each API call is a method of a resource attribute
+    (`fs.instances.get(...)`); every call is authenticated, retried on 408, 429, 5xx
+    and connection failures (see `RetryPolicy`), bounded by `timeout`, and raises a
+    `FluidstackError` subclass on failure.
+
+    Args:
+        token: The credentials. A bearer token string; a callable returning one
+            (called for every request and once more after a 401); a
+            `ClientCredentials` (OAuth client credentials, renewed before expiry);
+            or a `FluidctlToken` (the token file `fluidctl login` writes). When
+            omitted: `FLUIDSTACK_TOKEN`, then `FLUIDSTACK_CLIENT_ID` with
+            `FLUIDSTACK_CLIENT_SECRET` (and `FLUIDSTACK_TOKEN_URL` if set), then
+            `~/.fluidctl/token` if it exists.
+        base_url: The API's URL. Default: `FLUIDSTACK_BASE_URL`, else
+            `DEFAULT_BASE_URL`. Must be https (plain http only to a loopback host).
+        timeout: Seconds per attempt, or an `httpx.Timeout` for each phase; `None`
+            for no limit. Default `DEFAULT_TIMEOUT` (30 s, 10 s to connect). The
+            whole attempt, redirects and reading the body included, is bounded by
+            the largest part.
+        max_retries: Retries after the first attempt (default 2, so 3 attempts).
+            Shorthand for `retry_policy=RetryPolicy(max_retries=...)`.
+        retry_policy: The delays between retries and their caps (`RetryPolicy`).
+        http_client: An `httpx.Client` of your own (proxies, custom transport,
+            instrumentation). The client sends through it and leaves it open for
+            you to close; its transport and event hooks apply.
+        max_connections: The size of the connection pool the client creates
+            (default 100). Ignored with `http_client`.
+        region_cache_ttl: Seconds `region()` trusts the fetched region list
+            (default 300).
+        max_response_size: The largest response body accepted, in bytes (default
+            64 MiB); a larger one raises `ResponseTooLargeError` unread.
+
+    Raises:
+        ConfigurationError: No credentials found, or an argument or environment
+            variable is invalid (the message says which).
+
+    Attributes:
+        regions: `GET /regions`.
+        clusters: `GET /clusters`.
+        organizations: `GET /organizations`.
+        members: The organization's members: list, change a role, remove.
+        invitations: Invitations to the organization: list, create, delete.
+        instances: Instances: list (optionally by project) and get one.
+        keys: The caller's SSH public keys: list, register, deregister.
     """
 
     _shared: _Shared
     _owns_http: bool
+    regions: Regions
+    clusters: Clusters
+    organizations: Organizations
+    members: Members
+    invitations: Invitations
+    instances: Instances
+    keys: Keys
 
     def __init__(
         self,
@@ -221,6 +276,13 @@ class Fluidstack:
         self._timeout = timeout
         self._deadline = attempt_deadline(timeout)
         self._retry = retry
+        self.regions = Regions(self)
+        self.clusters = Clusters(self)
+        self.organizations = Organizations(self)
+        self.members = Members(self)
+        self.invitations = Invitations(self)
+        self.instances = Instances(self)
+        self.keys = Keys(self)
 
     def _copy(
         self,
@@ -239,14 +301,17 @@ class Fluidstack:
 
     @property
     def base_url(self) -> httpx.URL:
+        """The API URL requests go to (a region's, for a client from `region()`)."""
         return self._base_url
 
     @property
     def max_retries(self) -> int:
+        """Retries after the first attempt of each call."""
         return self._retry.max_retries
 
     @property
     def timeout(self) -> httpx.Timeout:
+        """The timeout of each attempt."""
         return self._timeout
 
     def with_options(
@@ -256,9 +321,22 @@ class Fluidstack:
         retry_policy: RetryPolicy | None = None,
         timeout: float | httpx.Timeout | None = NOT_GIVEN,
     ) -> Self:
-        """A copy with other retry/timeout settings, sharing this client's pool and token.
+        """A copy with other retry or timeout settings, sharing this client's pool and token.
 
-        `client.with_options(max_retries=0).instances.list()` overrides one call.
+        `fs.with_options(max_retries=0).instances.list()` overrides one call;
+        the copy is cheap and needs no closing.
+
+        Args:
+            max_retries: Retries after the first attempt.
+            retry_policy: A whole `RetryPolicy` (delays and caps too).
+            timeout: Seconds per attempt, an `httpx.Timeout`, or `None` for no limit.
+                Omitted: this client's.
+
+        Returns:
+            A client of the same kind; arguments not given keep this client's values.
+
+        Raises:
+            ConfigurationError: An argument is invalid.
         """
         retry = _retry.configure(retry_policy, max_retries, default=self._retry)
         new_timeout = None if timeout is NOT_GIVEN else resolve_timeout(timeout)
@@ -267,9 +345,22 @@ class Fluidstack:
     def region(self, name: str, *, refresh: bool = False) -> Self:
         """A client of the same kind bound to region `name`'s API.
 
-        /regions is fetched once and cached for `region_cache_ttl` seconds. Concurrent
-        callers share one fetch and its outcome, success or error; the first call
-        after a failure fetches again. `refresh=True` fetches it again.
+        `/regions` is fetched once and cached for `region_cache_ttl` seconds.
+        Concurrent callers share one fetch and its outcome, success or error; the
+        first call after a failure fetches again. The copy shares this client's pool
+        and credentials and needs no closing.
+
+        Args:
+            name: A region name as `/regions` lists it, e.g. `"us-east-1"`.
+            refresh: Fetch `/regions` again even if the cached list is fresh.
+
+        Returns:
+            A client whose calls go to the region's URL.
+
+        Raises:
+            RegionNotFoundError: `/regions` does not list `name` (`.name`).
+            RegionURLError: The region's URL is not https (nor loopback) or malformed.
+            APIError: Fetching `/regions` failed (any subclass, as for other calls).
         """
         name = text(name, "region name")
         shared = self._shared
@@ -287,45 +378,26 @@ class Fluidstack:
         redactor = self._shared.credentials.redactor_now()
         self._shared.regions.store((redactor.text(r.name), redactor.text(r.url)) for r in listed)
 
-    @cached_property
-    def regions(self) -> Regions:
-        return Regions(self)
-
-    @cached_property
-    def clusters(self) -> Clusters:
-        return Clusters(self)
-
-    @cached_property
-    def organizations(self) -> Organizations:
-        return Organizations(self)
-
-    @cached_property
-    def members(self) -> Members:
-        return Members(self)
-
-    @cached_property
-    def invitations(self) -> Invitations:
-        return Invitations(self)
-
-    @cached_property
-    def instances(self) -> Instances:
-        return Instances(self)
-
-    @cached_property
-    def keys(self) -> Keys:
-        return Keys(self)
-
     def generated_client(self) -> GeneratedClient:
-        """A generated-layer `Client` that sends through this client (auth, retry,
-        typed errors), for calling `fluidstack_client._generated.api...` functions,
-        `*_detailed` ones included, directly."""
+        """A generated-layer `Client` that sends through this client.
+
+        For calling the generated `fluidstack_client._generated.api` functions
+        (`*_detailed` ones included) directly, with this client's auth, retry and
+        typed errors.
+
+        Returns:
+            The generated package's `Client`, bound to this client's base URL.
+        """
         return GeneratedClient(base_url=self._prefix).set_httpx_client(
             cast(httpx.Client, _Call(self))
         )
 
     def close(self) -> None:
-        """Close the connection pool (if this client created it). Copies made by
-        with_options() and region() share the pool and leave it open."""
+        """Close the connection pool, if this client created it.
+
+        Copies made by `with_options()` and `region()` share the pool and leave it
+        open; an `http_client` you passed in is left for you to close.
+        """
         if not self._owns_http:
             return
         loop = self._shared.loop
