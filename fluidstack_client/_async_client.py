@@ -19,7 +19,7 @@ from typing import Any, Self, TypeVar, cast
 
 import httpx
 
-from . import _body, _operations, _redirects, _retry
+from . import _body, _logs, _operations, _redirects, _retry
 from ._async_backend import (
     Semaphore,
     SingleFlight,
@@ -76,6 +76,7 @@ from .errors import (
     ResponseTooLargeError,
     clean,
     copy_response,
+    display_url,
     safe_response,
     status_error,
     transport_error,
@@ -241,6 +242,7 @@ class AsyncFluidstack:
         region_cache_ttl: float = DEFAULT_REGION_CACHE_TTL,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
+        _logs.from_environment()
         credentials = resolve_credentials(token)
         url = resolve_base_url(base_url)
         resolved_timeout = resolve_timeout(timeout)
@@ -375,6 +377,12 @@ class AsyncFluidstack:
         # of the token, invisible to the byte scrub, is scrubbed here.
         redactor = self._shared.credentials.redactor_now()
         self._shared.regions.store((redactor.text(r.name), redactor.text(r.url)) for r in listed)
+        log.info(
+            "fetched %d regions from %s/regions: %s",
+            len(listed),
+            display_url(home._base_url, redactor),
+            clean(", ".join(r.name for r in listed), redactor, limit=200),
+        )
 
     def generated_client(self) -> GeneratedClient:
         """A generated-layer `Client` that sends through this client.
