@@ -53,7 +53,7 @@ def _methods(client_class: type) -> list[tuple[str, Any]]:
 
 @pytest.mark.parametrize("client_class", [AsyncFluidstack, Fluidstack])
 def test_help_describes_the_constructor_and_its_environment(client_class: type) -> None:
-    text = pydoc.render_doc(client_class, renderer=pydoc.plaintext)
+    text = pydoc.render_doc(client_class, renderer=pydoc.plaintext)  # type: ignore[attr-defined]
     for argument in inspect.signature(client_class).parameters:
         assert f"    {argument}: " in text, f"{argument} is not described"
     for variable in ["FLUIDSTACK_TOKEN", "FLUIDSTACK_CLIENT_ID", "FLUIDSTACK_BASE_URL"]:
