@@ -184,8 +184,9 @@ class AsyncFluidstack:
             `ClientCredentials` (OAuth client credentials, renewed before expiry);
             or a `FluidctlToken` (the token file `fluidctl login` writes). When
             omitted: `FLUIDSTACK_TOKEN`, then `FLUIDSTACK_CLIENT_ID` with
-            `FLUIDSTACK_CLIENT_SECRET` (and `FLUIDSTACK_TOKEN_URL` if set), then
-            `~/.fluidctl/token` if it exists.
+            `FLUIDSTACK_CLIENT_SECRET` (and `FLUIDSTACK_TOKEN_URL`, `FLUIDSTACK_AUDIENCE`
+            if set), then
+            `~/.fluidstack/token` if it exists.
         base_url: The API's URL. Default: `FLUIDSTACK_BASE_URL`, else
             `DEFAULT_BASE_URL`. Must be https (plain http only to a loopback host).
         timeout: Seconds per attempt, or an `httpx.Timeout` for each phase; `None`
