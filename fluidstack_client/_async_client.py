@@ -185,8 +185,7 @@ class AsyncFluidstack:
             or a `FluidctlToken` (the token file `fluidctl login` writes). When
             omitted: `FLUIDSTACK_TOKEN`, then `FLUIDSTACK_CLIENT_ID` with
             `FLUIDSTACK_CLIENT_SECRET` (and `FLUIDSTACK_TOKEN_URL`, `FLUIDSTACK_AUDIENCE`
-            if set), then
-            `~/.fluidstack/token` if it exists.
+            if set), then `~/.fluidstack/token` if it exists.
         base_url: The API's URL. Default: `FLUIDSTACK_BASE_URL`, else
             `DEFAULT_BASE_URL`. Must be https (plain http only to a loopback host).
         timeout: Seconds per attempt, or an `httpx.Timeout` for each phase; `None`
