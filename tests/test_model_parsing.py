@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -12,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from samples import INSTANCE, INSTANCE_ID
 
-from fluidstack_client import Instance, InstanceHealth, InstanceState
-from fluidstack_client._generated.types import parse_uuid
+from fluidstack_client import APIResponseValidationError, Instance, InstanceHealth, InstanceState
+from fluidstack_client._generated.types import gc_paused, parse_uuid
+from fluidstack_client.testing import FakeAPI
 
 MODELS = Path(__file__).resolve().parent.parent / "fluidstack_client" / "_generated" / "models"
 
@@ -105,3 +108,69 @@ def test_each_model_module_imports_first_in_a_fresh_interpreter(module: str) -> 
     code = f"import fluidstack_client._generated.models.{module} as m; print(m.__name__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# -- the cyclic GC is paused while a list response is decoded and built ------------------
+
+
+def _watch_gc(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record whether the collector was enabled each time an Instance is built."""
+    from fluidstack_client._generated.api.instances import list_instances
+
+    seen: list[bool] = []
+    original = Instance.from_dict
+
+    def from_dict(src: object) -> Instance:
+        seen.append(gc.isenabled())
+        return original(src)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(list_instances.Instance, "from_dict", staticmethod(from_dict))
+    return seen
+
+
+def test_a_list_is_built_with_the_gc_paused_and_the_gc_is_on_again_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _watch_gc(monkeypatch)
+    assert gc.isenabled()
+    with FakeAPI().client() as fs:
+        instances = fs.instances.list()
+        assert seen == [False] * len(instances)
+        assert gc.isenabled()
+        gc.disable()  # an application that runs with the collector off keeps it off
+        try:
+            fs.instances.list()
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+
+def test_a_body_that_fails_to_parse_leaves_the_gc_on() -> None:
+    fake = FakeAPI(instances=[])
+    with fake.client() as fs:
+        fake_body = [{"id": "not-a-uuid"}]
+        fake.instances.extend(fake_body)
+        with pytest.raises(APIResponseValidationError):
+            fs.instances.list()
+    assert gc.isenabled()
+
+
+def test_concurrent_pauses_share_one_and_the_last_to_end_enables_it() -> None:
+    started, release = threading.Barrier(3), threading.Event()
+
+    def parse() -> None:
+        with gc_paused():
+            started.wait(timeout=10)
+            release.wait(timeout=10)
+
+    threads = [threading.Thread(target=parse) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    started.wait(timeout=10)
+    assert not gc.isenabled()
+    with gc_paused():
+        release.set()
+        threads[0].join(timeout=10)
+        threads[1].join(timeout=10)
+        assert not gc.isenabled()  # this pause is still running
+    assert gc.isenabled()

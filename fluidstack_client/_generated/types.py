@@ -1,6 +1,9 @@
 """Contains some shared types for properties"""
 
-from collections.abc import Mapping, MutableMapping
+import gc
+import threading
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from enum import Enum
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
@@ -50,6 +53,35 @@ def parse_uuid(value: object) -> UUID:
     return UUID(value)  # type: ignore[arg-type]
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a list response is decoded and built.
+
+    The objects built (dicts, lists, models) form no cycles, so the collector has
+    nothing to find in them, yet each pass over a growing heap of them costs more:
+    with it running, 100,000 instances took about twice as long to parse. Nested
+    and concurrent pauses (threads) share one: the collector is enabled again, if it
+    was enabled, when the last one ends."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str
 FileTypes = (
@@ -94,5 +126,6 @@ __all__ = [
     "RequestFiles",
     "Response",
     "Unset",
+    "gc_paused",
     "parse_uuid",
 ]
