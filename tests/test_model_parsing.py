@@ -115,8 +115,6 @@ def test_each_model_module_imports_first_in_a_fresh_interpreter(module: str) -> 
 
 def _watch_gc(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Record whether the collector was enabled each time an Instance is built."""
-    from fluidstack_client._generated.api.instances import list_instances
-
     seen: list[bool] = []
     original = Instance.from_dict
 
@@ -124,7 +122,7 @@ def _watch_gc(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         seen.append(gc.isenabled())
         return original(src)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(list_instances.Instance, "from_dict", staticmethod(from_dict))
+    monkeypatch.setattr(Instance, "from_dict", staticmethod(from_dict))
     return seen
 
 
