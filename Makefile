@@ -7,11 +7,11 @@ PRISM  := tests/contract/node_modules/.bin/prism
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean \
-        api-check api-snapshot update-spec dist test-lowest bench
+        api-check api-snapshot update-spec dist test-lowest bench docs
 
 help:
 	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
-	@echo "make test             check-generated + lint + typecheck + api-check + pytest + test-lowest (CI)"
+	@echo "make test             check-generated + lint + typecheck + api-check + docs + pytest + test-lowest (CI)"
 	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
 	@echo "make test-lowest      the tests on the lowest dependency versions pyproject.toml allows"
@@ -21,6 +21,7 @@ help:
 	@echo "make api-snapshot     when releasing: freeze the released API as api-check's baseline"
 	@echo "make fuzz             the property-based parser tests, run long"
 	@echo "make bench            raw httpx vs generated client vs wrapper, one ratio table (BENCH_ARGS=...)"
+	@echo "make docs             the documentation site into site/ (strict: docstrings, links)"
 	@echo "make dist             reproducible sdist + wheel in dist/, checked and smoke-tested"
 	@echo "make lint | typecheck | pytest | wheel | lock"
 
@@ -66,12 +67,19 @@ pytest: $(STAMP) $(PRISM)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} pytest tests/test_fuzz_parsers.py -q
 
-test: check-generated lint typecheck api-check pytest test-lowest
+test: check-generated lint typecheck api-check docs pytest test-lowest
 
 # The suite again with every runtime dependency at the lower bound pyproject.toml
 # declares (httpx==0.27.0, attrs==23.1.0, ...), in its own venv (.venv-lowest).
 test-lowest:
 	bash scripts/test_lowest.sh
+
+# The documentation site into site/: every public name must have a docstring
+# (scripts/check_docstrings.py), then mkdocs --strict (broken links, anchors and
+# docstrings griffe cannot parse fail the build).
+docs: $(STAMP)
+	$(BIN)/python scripts/check_docstrings.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The public API against the last release: the newest v* tag, else api/public-api.json.gz.
 api-check: $(STAMP)

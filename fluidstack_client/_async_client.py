@@ -166,7 +166,7 @@ class AsyncFluidstack:
     """Client for the Fluidstack Atlas Management API.
 
     ```python
-    async with AsyncFluidstack() as fs:             # credentials from the environment
+    async with AsyncFluidstack() as fs:  # credentials from the environment
         for instance in await fs.instances.list():
             print(instance.name, instance.state)
     ```
@@ -188,18 +188,19 @@ class AsyncFluidstack:
             if set), then `~/.fluidstack/token` if it exists.
         base_url: The API's URL. Default: `FLUIDSTACK_BASE_URL`, else
             `DEFAULT_BASE_URL`. Must be https (plain http only to a loopback host).
-        timeout: Seconds per attempt, or an `httpx.Timeout` for each phase; `None`
-            for no limit. Default `DEFAULT_TIMEOUT` (30 s, 10 s to connect). The
-            whole attempt, redirects and reading the body included, is bounded by
-            the largest part.
+        timeout: Seconds, or an `httpx.Timeout` for each phase; `None` for no
+            limit. Default `DEFAULT_TIMEOUT` (30 s, 10 s to connect). Its read
+            part also bounds each whole attempt (connecting, redirects and the
+            entire body included), not only each read.
         max_retries: Retries after the first attempt (default 2, so 3 attempts).
             Shorthand for `retry_policy=RetryPolicy(max_retries=...)`.
         retry_policy: The delays between retries and their caps (`RetryPolicy`).
         http_client: An `httpx.AsyncClient` of your own (proxies, custom transport,
             instrumentation). The client sends through it and leaves it open for
             you to close; its transport and event hooks apply.
-        max_connections: The size of the connection pool the client creates
-            (default 100). Ignored with `http_client`.
+        max_connections: How many requests the client lets into the pool at
+            once (the rest wait their turn), and the size of the pool it creates
+            (default 100).
         region_cache_ttl: Seconds `region()` trusts the fetched region list
             (default 300).
         max_response_size: The largest response body accepted, in bytes (default
