@@ -41,7 +41,19 @@ def check_token(value: object) -> str:
 
 
 class Secret:
-    """Holds the token; prints as `Secret('***')` wherever it ends up."""
+    """A token: prints as `Secret('***')` wherever it ends up, and refuses to be pickled.
+
+    What a `TokenProvider` hands the client. While it lives, its value is scrubbed
+    from httpx's and httpcore's log records and from what the server sends back.
+
+    Args:
+        value: The token. Checked: characters a header cannot carry, or over 16 KiB,
+            raise `ConfigurationError` (the message does not repeat it).
+        also: Other secrets that travel with it (a client secret), scrubbed the same.
+
+    Attributes:
+        redactor: Scrubs this token (and `also`) from text and bytes.
+    """
 
     __slots__ = ("_value", "redactor")
 
@@ -53,10 +65,16 @@ class Secret:
         watch(self.redactor)
 
     def reveal(self) -> str:
+        """The token itself, for a provider that must compare or store it.
+
+        Returns:
+            The token as given (stripped).
+        """
         return self._value
 
     @property
     def header(self) -> str:
+        """The `Authorization` header value: `Bearer <token>`."""
         return f"Bearer {self._value}"
 
     def __repr__(self) -> str:

@@ -12,7 +12,9 @@ from .errors import ConfigurationError, FluidstackError
 BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
 # The spec's `servers[0].url` (tests/test_config.py keeps the two in step).
 DEFAULT_BASE_URL = "https://api.atlas.fluidstack.io/api/v1alpha1"
+"""The Management API's URL (`FLUIDSTACK_BASE_URL` overrides it)."""
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+"""30 s for each phase of an attempt and for the whole attempt, 10 s to connect."""
 DEFAULT_MAX_CONNECTIONS = 100  # httpx's own default pool size
 # The largest real answer is a ListInstances; 64 MiB holds ~100,000 instances.
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024

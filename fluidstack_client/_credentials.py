@@ -82,14 +82,22 @@ class CredentialsUnavailable(Exception):
 
 
 class TokenProvider:
-    """Base of every way to get a token. See the module docstring for the protocol."""
+    """Base of every way to get a token: `ClientCredentials`, `FluidctlToken`, and
+    the providers the client makes of a string or a callable.
 
-    #: Whether a 401 is worth a fresh token and one more try.
+    A subclass implements `current()` (a cached token, or None) and `refresh()` (a
+    generator that yields the HTTP requests it needs, sent by the client through its
+    own pool, timeouts and retry, and returns the new token), and may override
+    `invalidate()`. The client runs one refresh at a time per provider, shared by
+    every caller waiting for it.
+    """
+
     can_refresh = True
-    #: Added to the AuthenticationError when the server refused a fresh token too.
+    """Whether a 401 is worth a fresh token and one more try."""
     refused_hint = ""
-    #: Scrubs the provider's own secrets (a client secret) from what it sends and reads.
+    """Added to the `AuthenticationError` when the server refused a fresh token too."""
     redactor = NO_SECRET
+    """Scrubs the provider's own secrets (a client secret) from what it sends and reads."""
 
     def __init__(self) -> None:
         self._flights: dict[type[Any], Any] = {}
@@ -104,7 +112,11 @@ class TokenProvider:
         raise NotImplementedError
 
     def invalidate(self, token: Secret) -> None:
-        """The server answered 401 to `token`: do not hand it out again."""
+        """The server answered 401 to `token`: do not hand it out again.
+
+        Args:
+            token: The token that was refused.
+        """
 
     def redactor_now(self) -> Redactor:
         """Scrubs the current token (if one is cached) and the provider's own secrets."""
@@ -113,7 +125,14 @@ class TokenProvider:
 
     def flight(self, kind: Callable[[], F]) -> F:
         """This provider's single-flight of the given kind (one per sync/async backend),
-        so every client sharing the provider shares its refreshes."""
+        so every client sharing the provider shares its refreshes.
+
+        Args:
+            kind: The single-flight class of the calling client's backend.
+
+        Returns:
+            The one instance of `kind` for this provider.
+        """
         with self._flights_lock:
             found: F | None = self._flights.get(kind)  # type: ignore[call-overload]
             if found is None:
@@ -222,12 +241,27 @@ class ClientCredentials(_Cached):
     and fetches a new one then, or after a 401. One object works with both
     `Fluidstack` and `AsyncFluidstack`, and may be shared by several clients.
 
-    `token_url` and `audience` default to `FLUIDSTACK_TOKEN_URL` and
-    `FLUIDSTACK_AUDIENCE` if set, else Fluidstack's own tenant. The token URL must
-    be https (plain http only to a loopback host).
+    Args:
+        client_id: The service's client id.
+        client_secret: Its secret: never in a `repr`, log line, exception or pickle
+            (the object refuses to be pickled), and scrubbed from what the token
+            endpoint sends back.
+        token_url: The OAuth token endpoint. Default: `FLUIDSTACK_TOKEN_URL`, else
+            Fluidstack's Auth0 tenant. Must be https (plain http only to loopback).
+        audience: The API audience asked for. Default: `FLUIDSTACK_AUDIENCE`, else
+            `https://api.fluidstack.io`.
+
+    Raises:
+        ConfigurationError: An empty id or secret, or a token URL that is not https.
+
+    Attributes:
+        client_id: The client id (not a secret).
+        token_url: Where tokens are fetched.
+        audience: The audience asked for.
     """
 
     refused_hint = " (a fresh client-credentials token was refused too)"
+    """Added to the `AuthenticationError` when a freshly fetched token is refused too."""
 
     def __init__(
         self,
@@ -249,9 +283,15 @@ class ClientCredentials(_Cached):
         self.client_id = client_id.strip()
         self._client_secret = Sealed(client_secret.strip())
         self.redactor = Redactor(self._client_secret._value, always=True)
+        """Scrubs the client secret (whatever its length) from text and bytes."""
         watch(self.redactor)  # httpx logs the token endpoint's answers too
 
     def refresh(self) -> Refresh:
+        """Fetch a token: one POST to `token_url` (the client sends it).
+
+        Returns:
+            A generator that yields the token request and returns the token.
+        """
         secret = self._client_secret._value
         request = httpx.Request(
             "POST",
@@ -316,9 +356,19 @@ class FluidctlToken(_Cached):
     the person may have run `fluidctl login` meanwhile. An expired or missing token
     is an AuthenticationError that says to run `fluidctl login`. A file readable by
     group or others gets a warning.
+
+    Args:
+        path: The token file (`~` is expanded).
+
+    Raises:
+        ConfigurationError: `~` cannot be expanded (no home directory).
+
+    Attributes:
+        path: The token file, `~` expanded.
     """
 
     refused_hint = " (the fluidctl token was refused; run `fluidctl login`)"
+    """Added to the `AuthenticationError` when the token in the file is refused."""
 
     def __init__(self, path: str | os.PathLike[str] = FLUIDCTL_TOKEN_PATH) -> None:
         super().__init__()
@@ -330,6 +380,12 @@ class FluidctlToken(_Cached):
             ) from None
 
     def refresh(self) -> Refresh:
+        """Read the token from the file (no request is sent).
+
+        Returns:
+            A generator that yields nothing and returns the token, or raises
+            `CredentialsUnavailable` (an expired, missing or unreadable token).
+        """
         try:
             mode = self.path.stat().st_mode
             if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
@@ -376,6 +432,11 @@ class FluidctlToken(_Cached):
         yield  # a generator that needs no request
 
     def invalidate(self, token: Secret) -> None:
+        """Forget `token`: the file is read again, since it may hold a new login.
+
+        Args:
+            token: The token the server refused.
+        """
         super().invalidate(token)  # read the file again: it may hold a new login
 
     def __repr__(self) -> str:

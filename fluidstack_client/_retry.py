@@ -29,6 +29,7 @@ from ._config import check_number
 from .errors import ConfigurationError, tls_failure, unusable_redirect
 
 DEFAULT_MAX_RETRIES = 2
+"""Retries after the first attempt: 3 attempts in all."""
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 RETRYABLE_STATUSES = frozenset({408, 429})
 
@@ -43,12 +44,32 @@ _JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently to retry. `max_retries=N`: at most N+1 attempts."""
+    """How often and how patiently to retry. `max_retries=N`: at most N+1 attempts.
+
+    Immutable; pass it as `retry_policy=` to a client or to `with_options()`. The wait
+    before retry n (from 0) is `initial_delay * 2**n`, capped at `max_delay`, times a
+    random factor from 0.5 to 1; a `Retry-After` header, capped at `max_retry_after`,
+    replaces it.
+
+    Args:
+        max_retries: Retries after the first attempt (an integer >= 0).
+        initial_delay: Seconds before the first retry (before jitter).
+        max_delay: The longest computed wait, in seconds.
+        max_retry_after: The longest wait a server's `Retry-After` can ask for.
+
+    Raises:
+        ConfigurationError: A value is negative, NaN, infinite, or not a number
+            (`max_retries` not an integer).
+    """
 
     max_retries: int = DEFAULT_MAX_RETRIES
+    """Retries after the first attempt."""
     initial_delay: float = 0.5
+    """Seconds before the first retry (before jitter)."""
     max_delay: float = 8.0
+    """The longest computed wait, in seconds."""
     max_retry_after: float = 60.0
+    """The longest wait a server's `Retry-After` can ask for, in seconds."""
 
     def __post_init__(self) -> None:
         check_number(self.max_retries, "max_retries", minimum=0, integer=True, maximum=None)

@@ -103,7 +103,16 @@ class InvalidParameterError(FluidstackError, ValueError):
 
 
 class RegionNotFoundError(FluidstackError):
-    """`region(name)` was asked for a region the API does not list."""
+    """`region(name)` was asked for a region the API does not list.
+
+    Args:
+        name: The name asked for.
+        known: The names `/regions` lists.
+
+    Attributes:
+        name: The name asked for.
+        known: The names `/regions` lists (the message shows up to 50).
+    """
 
     def __init__(self, name: str, known: list[str]) -> None:
         self.name = name
@@ -117,7 +126,18 @@ class RegionURLError(FluidstackError):
 
 
 class APIError(FluidstackError):
-    """Talking to the API failed. `request` is the request sent (token redacted), if any."""
+    """Talking to the API failed.
+
+    `str(exc)` is `METHOD URL: message` (the URL without query or credentials).
+
+    Args:
+        message: What went wrong, safe to print.
+        request: The request, if one was built.
+
+    Attributes:
+        message: What went wrong, without the method and URL.
+        request: The request sent, with `Authorization` redacted, or None.
+    """
 
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
         where = f"{request.method} {display_url(request.url)}: " if request is not None else ""
@@ -135,7 +155,16 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseValidationError(APIError):
-    """A 2xx the spec does not document for the operation, or a body that does not match it."""
+    """A 2xx the spec does not document for the operation, or a body that does not match it.
+
+    Args:
+        message: What is wrong with the response.
+        response: The response (a safe copy: token scrubbed).
+
+    Attributes:
+        response: The response, token scrubbed; `response.content` is its body.
+        status_code: Its HTTP status.
+    """
 
     def __init__(self, message: str, *, response: httpx.Response) -> None:
         super().__init__(message, request=response.request)
@@ -144,7 +173,16 @@ class APIResponseValidationError(APIError):
 
 
 class ResponseTooLargeError(APIResponseValidationError):
-    """The response body was larger than the client's `max_response_size` (`.limit`)."""
+    """The response body was larger than the client's `max_response_size`.
+
+    Args:
+        message: What was refused.
+        response: The response (its body not read).
+        limit: The cap, in bytes.
+
+    Attributes:
+        limit: The cap that was exceeded, in bytes.
+    """
 
     def __init__(self, message: str, *, response: httpx.Response, limit: int) -> None:
         super().__init__(message, response=response)
@@ -154,9 +192,21 @@ class ResponseTooLargeError(APIResponseValidationError):
 class APIStatusError(APIError):
     """The API answered with a status other than the operation's success.
 
-    `message` is the server's `Error.message` (or a body excerpt), made safe to
-    print; `body` is the parsed JSON body (or None); `response.content` is the body
-    as received, up to a small cap.
+    `str(exc)` is `METHOD URL: STATUS message`.
+
+    Args:
+        message: The server's message.
+        response: The response (a safe copy).
+        body: Its parsed JSON body.
+        hint: Added to `str(exc)`: what the client knows about the cause.
+
+    Attributes:
+        message: The server's `Error.message` (or a body excerpt, or the reason
+            phrase), made safe to print.
+        response: The response, `Authorization` redacted and the token scrubbed;
+            `response.content` is the body as received, up to 64 KiB.
+        status_code: The HTTP status.
+        body: The parsed JSON body, or None (not JSON).
     """
 
     def __init__(
@@ -176,6 +226,7 @@ class RedirectError(APIStatusError):
 
     @property
     def location(self) -> str | None:
+        """The `Location` header, or None."""
         value: str | None = self.response.headers.get("Location")
         return value
 
@@ -268,7 +319,17 @@ class Sealed(Generic[S]):
 
 class Redactor:
     """Scrubs secrets from text and bytes, in the forms a server may echo them in: as
-    is, JSON-escaped (also with `\\/`), URL- or form-encoded, HTML-escaped."""
+    is, JSON-escaped (also with `\\/`), URL- or form-encoded, HTML-escaped.
+
+    Args:
+        secrets: The secrets (None and empty ones are skipped).
+        always: Scrub secrets shorter than 8 characters too (a test token of that
+            length would otherwise turn every common word into `[REDACTED]`).
+
+    Attributes:
+        margin: The length of the longest form of a secret: text cut this far past a
+            limit leaves no partial echo before it.
+    """
 
     __slots__ = ("__weakref__", "_forms", "margin")
 
@@ -298,12 +359,28 @@ class Redactor:
         self.margin = max(map(len, texts), default=0)
 
     def text(self, text: str) -> str:
+        """`text` with every form of every secret replaced by `[REDACTED]`.
+
+        Args:
+            text: Any text.
+
+        Returns:
+            The scrubbed text (the same object when there was nothing to scrub).
+        """
         for form in self._forms._value[0]:
             if form in text:
                 text = text.replace(form, REDACTED)
         return text
 
     def bytes(self, data: bytes) -> bytes:
+        """`data` with every form of every secret replaced by `[REDACTED]`.
+
+        Args:
+            data: Any bytes.
+
+        Returns:
+            The scrubbed bytes (the same object when there was nothing to scrub).
+        """
         for form in self._forms._value[1]:
             if form in data:
                 data = data.replace(form, REDACTED.encode())

@@ -124,9 +124,7 @@ def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
 
 
 def _statuses(finished: tuple[ReadableSpan, ...]) -> list[object]:
-    return [
-        span.attributes.get("http.status_code") for span in finished if span.attributes
-    ]
+    return [span.attributes.get("http.status_code") for span in finished if span.attributes]
 
 
 def test_an_instrumented_http_client_gives_one_span_per_attempt(

@@ -3,6 +3,10 @@ from typing import Any
 
 
 class ClusterHealth(StrEnum):
+    """Computed health status of a cluster
+
+    A value the spec does not list still parses, as a member whose `is_known` is False."""
+
     HEALTHY = "healthy"
     OFFLINE = "offline"
     STALE = "stale"

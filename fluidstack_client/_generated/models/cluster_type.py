@@ -3,6 +3,10 @@ from typing import Any
 
 
 class ClusterType(StrEnum):
+    """The type of cluster.
+
+    A value the spec does not list still parses, as a member whose `is_known` is False."""
+
     KUBERNETES = "kubernetes"
     SLURM = "slurm"
 

@@ -3,6 +3,10 @@ from typing import Any
 
 
 class InstanceHealth(StrEnum):
+    """Computed health status of an instance
+
+    A value the spec does not list still parses, as a member whose `is_known` is False."""
+
     ATTENTION = "attention"
     HEALTHY = "healthy"
     OFFLINE = "offline"

@@ -3,6 +3,10 @@ from typing import Any
 
 
 class InstanceState(StrEnum):
+    """Possible states of a machine instance
+
+    A value the spec does not list still parses, as a member whose `is_known` is False."""
+
     CREATING = "creating"
     DELETING = "deleting"
     ERROR = "error"

@@ -3,6 +3,10 @@ from typing import Any
 
 
 class UpdateMemberBodyRole(StrEnum):
+    """The new role to assign to the member (e.g., admin, member, viewer).
+
+    A value the spec does not list still parses, as a member whose `is_known` is False."""
+
     ADMIN = "admin"
     EDITOR = "editor"
     VIEWER = "viewer"
