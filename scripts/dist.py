@@ -96,11 +96,11 @@ from fluidstack_client import Fluidstack
 from fluidstack_client.testing import FakeAPI
 
 
-def test_fixtures_of_the_installed_plugin(fluidstack_fake, fluidstack_client):
+def test_fixtures_of_the_installed_plugin(fluidstack_fake, fluidstack_fake_client):
     assert isinstance(fluidstack_fake, FakeAPI)
-    assert isinstance(fluidstack_client, Fluidstack)
-    fluidstack_client.keys.register(name="smoke", key="ssh-ed25519 AAAA smoke")
-    assert [k.name for k in fluidstack_client.keys.list()] == ["ci-runner", "smoke"]
+    assert isinstance(fluidstack_fake_client, Fluidstack)
+    fluidstack_fake_client.keys.register(name="smoke", key="ssh-ed25519 AAAA smoke")
+    assert [k.name for k in fluidstack_fake_client.keys.list()] == ["ci-runner", "smoke"]
     assert [r.operation for r in fluidstack_fake.requests] == ["RegisterKey", "ListKeys"]
 """
 
@@ -354,7 +354,7 @@ def smoke(wheel: Path, version: str, work: Path) -> list[str]:
         f"instances.list() against the fake on {got['base_url']}: "
         f"{len(got['instances'])} instances ({', '.join(got['instances'])}), "
         f"{len(got['in_project'])} with project_id",
-        f"pytest: `{plugins}`; a test using fluidstack_fake + fluidstack_client: 1 passed",
+        f"pytest: `{plugins}`; a test using fluidstack_fake + fluidstack_fake_client: 1 passed",
     ]
 
 

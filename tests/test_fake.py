@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,20 +16,23 @@ import samples
 from clients import FAST, MODES, resolve
 from test_client_operations import OPERATIONS
 
+import fluidstack_client
 from fluidstack_client import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ClientCredentials,
+    Cluster,
     ConflictError,
     Fluidstack,
+    Instance,
     InternalServerError,
     InvalidParameterError,
     NotFoundError,
     RateLimitError,
 )
-from fluidstack_client.testing import ROUTES, FakeAPI, serve
+from fluidstack_client.testing import ROUTES, FakeAPI, FakeTransport, serve
 
 TRANSPORTS = ["in-process", "loopback"]
 
@@ -93,6 +97,17 @@ def test_routes_cover_the_spec(spec: dict[str, Any]) -> None:
 
 # -- every operation, the same table as against the scripted servers ----------------------
 
+# What the fake answers with samples.fake_seeded_for(operation), where the table in
+# test_client_operations.py has no `expected` (its scripted replies are the samples).
+FROM_THE_SEED: dict[str, Any] = {
+    "ListClusters": [Cluster.from_dict(samples.CLUSTER)],
+    "ListInstances": [
+        Instance.from_dict(samples.INSTANCE),
+        Instance.from_dict(samples.INSTANCE_MINIMAL),
+    ],
+    "GetInstance": Instance.from_dict(samples.INSTANCE),
+}
+
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("mode", MODES)
@@ -108,10 +123,28 @@ def test_every_operation_against_the_fake(mode: str, transport: str, operation: 
     if operation == "ListRegions":
         assert [r.name for r in result] == ["us-east-1"]
         assert result[0].url == fake.region_url("us-east-1")
-    elif op.expected is not None:
-        assert result == op.expected
     elif op.reply.json is None:
         assert result is None
+    else:
+        expected = op.expected if op.expected is not None else FROM_THE_SEED[operation]
+        assert result == expected
+        if operation == "GetInstance":
+            assert (result.id, result.name, result.tags["env"]) == (
+                uuid.UUID(samples.INSTANCE_ID),
+                "gpu-0",
+                "dev",
+            )
+        elif operation == "ListInstances":
+            full, minimal = result
+            assert [(i.id, i.project_id) for i in result] == [
+                (uuid.UUID(samples.INSTANCE_ID), samples.PROJECT_ID)
+            ] * 2
+            assert full.updated_at.isoformat() == "2026-11-27T10:11:12.123456+00:00"
+            assert minimal.updated_at is fluidstack_client.UNSET
+        elif operation == "ListClusters":
+            assert [(c.id, c.type_, c.health) for c in result] == [
+                (uuid.UUID(samples.CLUSTER_ID), "kubernetes", "healthy")
+            ]
 
 
 # -- state ---------------------------------------------------------------------------------
@@ -333,16 +366,34 @@ def test_command_line_server_prints_client_credentials_that_work() -> None:
 
 
 def test_pytest_fixtures_from_the_plugin(
-    fluidstack_fake: FakeAPI, fluidstack_client: Fluidstack
+    fluidstack_fake: FakeAPI, fluidstack_fake_client: Fluidstack
 ) -> None:
-    fluidstack_client.keys.register(name="deploy", key="ssh-ed25519 CCCC")
+    fluidstack_fake_client.keys.register(name="deploy", key="ssh-ed25519 CCCC")
     assert [k["name"] for k in fluidstack_fake.keys] == ["ci-runner", "deploy"]
     assert fluidstack_fake.requests[-1].operation == "RegisterKey"
+    # The package is not hidden by a fixture of the same name any more.
+    with pytest.raises(fluidstack_client.NotFoundError, match="key not found"):
+        fluidstack_fake_client.keys.deregister("nobody")
 
 
-def test_plugin_is_registered_as_pytest11_entry_point() -> None:
+def test_plugin_is_registered_as_pytest11_entry_point(request: pytest.FixtureRequest) -> None:
     from importlib.metadata import entry_points
+
+    from fluidstack_client.testing import pytest_plugin
 
     (entry,) = [e for e in entry_points(group="pytest11") if e.name == "fluidstack"]
     assert entry.value == "fluidstack_client.testing.pytest_plugin"
-    assert httpx  # the fake plugs in through an httpx transport
+    assert entry.load() is pytest_plugin
+    # This very session loaded it from the entry point, under the entry point's name.
+    assert request.config.pluginmanager.get_plugin("fluidstack") is pytest_plugin
+
+
+def test_in_process_clients_go_through_the_fake_transport(fluidstack_fake: FakeAPI) -> None:
+    with fluidstack_fake.client() as fs:
+        transport = fs._shared.http._transport
+        assert isinstance(transport, FakeTransport)
+        assert isinstance(transport, httpx.BaseTransport)
+        assert transport.fake is fluidstack_fake
+        fs.organizations.list()
+    (sent,) = fluidstack_fake.requests
+    assert (sent.method, sent.path) == ("GET", "/api/v1alpha1/organizations")

@@ -2,7 +2,7 @@
 
 In-process, no port opened:
 
-    fake = FakeAPI(token="t")
+    fake = FakeAPI(token="t", instances=[{"name": "gpu-0"}])  # the rest filled in
     with fake.client() as fs:                # a Fluidstack wired to the fake
         fs.keys.register(name="laptop", key="ssh-ed25519 AAAA")
     assert fake.requests[-1].operation == "RegisterKey"
@@ -12,23 +12,30 @@ On a real loopback port (also `python -m fluidstack_client.testing`):
     with serve(FakeAPI(token="t")) as server:
         ...  # point anything at server.base_url
 
-With pytest, the `fluidstack_fake` and `fluidstack_client` fixtures come with the
-package (a pytest11 plugin).
+With pytest, the `fluidstack_fake`, `fluidstack_fake_client` and
+`fluidstack_fake_async_client` fixtures come with the package (a pytest11 plugin).
+
+A mistake in using the fake (seed data that does not fit the spec, a fault aimed at
+a route the spec lacks, ...) raises `FakeUsageError` where it was made.
 """
 
 from __future__ import annotations
 
+from ._errors import FakeUsageError
 from ._fake import API_PATH, ROUTES, FakeAPI, FakeResponse, RecordedRequest
+from ._seed import DEFAULT_PROJECT_ID
 from ._server import FakeServer, serve
 from ._transport import FakeTransport
 
 __all__ = [
     "API_PATH",
+    "DEFAULT_PROJECT_ID",
     "ROUTES",
     "FakeAPI",
     "FakeResponse",
     "FakeServer",
     "FakeTransport",
+    "FakeUsageError",
     "RecordedRequest",
     "serve",
 ]

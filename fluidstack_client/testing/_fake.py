@@ -7,9 +7,10 @@ in-process transport and the loopback server are two thin shells around it.
 from __future__ import annotations
 
 import base64
-import copy
+import difflib
 import itertools
 import json
+import math
 import re
 import threading
 import time
@@ -24,9 +25,11 @@ import httpx
 from fluidstack_client._async_client import AsyncFluidstack
 from fluidstack_client._sync_client import Fluidstack
 
-from . import _seed
+from ._errors import FakeUsageError
+from ._schema import build_seed
 
 API_PATH = "/api/v1alpha1"
+"""The versioned path of the API: `base_url` is the fake's origin followed by it."""
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 ROLES = ("admin", "editor", "viewer")
 _REGIONAL = re.compile(r"^/regional/(?P<region>[^/]+)" + re.escape(API_PATH) + r"(?P<rest>/.*)$")
@@ -34,26 +37,65 @@ _REGIONAL = re.compile(r"^/regional/(?P<region>[^/]+)" + re.escape(API_PATH) + r
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the fake received, for tests to assert on."""
+    """One request the fake received, for tests to assert on (`FakeAPI.requests`).
+
+    Attributes:
+        method: The HTTP method, upper case (`"GET"`).
+        path: The path as sent, still percent-encoded, without the query
+            (`"/api/v1alpha1/instances"`).
+        operation: The spec's operationId it was routed to (`"ListInstances"`),
+            `"OAuthToken"` for the token endpoint, or None for a path the spec
+            does not have.
+        region: The region's name when it was sent to a regional API, else None.
+        headers: The request's headers, names in lower case.
+        body: The raw body (empty when there was none).
+    """
 
     method: str
     path: str
-    operation: str | None  # the spec's operationId, None for an unknown route
-    region: str | None  # set when sent to a regional API
+    operation: str | None
+    region: str | None
     headers: Mapping[str, str]
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        """The body, parsed as JSON.
+
+        Returns:
+            What the JSON body holds, or None when the body is empty.
+
+        Raises:
+            FakeUsageError: The body is not JSON (a form, say); read `body` instead.
+        """
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            kind = self.headers.get("content-type", "no Content-Type")
+            raise FakeUsageError(
+                f"the body of {self.method} {self.path} is not JSON ({kind}, "
+                f"{len(self.body)} bytes); read .body for the raw bytes"
+            ) from None
 
 
 @dataclass
 class FakeResponse:
+    """The fake's answer to one request, before a transport or server delivers it.
+
+    Attributes:
+        status: The HTTP status code.
+        body: The response body.
+        headers: The response headers.
+        delay: Seconds to wait before answering (injected latency).
+        drop: Close the connection without answering (an injected drop).
+    """
+
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
-    drop: bool = False  # close the connection without answering
+    drop: bool = False
 
 
 @dataclass
@@ -100,15 +142,58 @@ class _Call:
 class FakeAPI:
     """A faithful fake of the Management API with state, auth and fault injection.
 
-    Seed data is JSON-shaped (dicts as the spec describes them); any list left out
-    gets realistic defaults. `regions` is a list of names: each region's `url`
-    points back at this fake, so `client.region(name)` works end to end.
+    Seed data is JSON-shaped: dicts as the spec describes them (`uuid.UUID` and aware
+    `datetime` values are accepted too). A list left out gets realistic defaults;
+    in an item, a required field left out gets a realistic value (a fresh uuid4 id,
+    `state="running"`, an instance's `project_id` is `DEFAULT_PROJECT_ID` and its
+    `region` the first region, ...). An unknown
+    field, a wrong type or a value outside the spec's enum raises `FakeUsageError`
+    at construction, naming the item, the field and what was expected. The seeded
+    state is plain lists of dicts (`fake.instances`, `fake.keys`, ...) to assert on
+    or change later. `regions` is a list of names: each region's `url` points back
+    at this fake, so `client.region(name)` works end to end.
 
     Auth: the API accepts `token`, and any unexpired token its OAuth endpoint issued.
     That endpoint (`token_url`, `POST /oauth/token`, client-credentials grant, as
     Auth0's) accepts `client_id`/`client_secret` and issues JWT-shaped tokens living
     `token_lifetime` seconds; an expired one gets 401, so expiry and refresh can be
     tested in seconds. `revoke_tokens()` makes every issued token invalid at once.
+
+    Args:
+        token: The bearer token the API accepts.
+        origin: Where the fake says it lives (`base_url` is this plus
+            `/api/v1alpha1`); `serve()` and `FakeServer` set their own.
+        regions: Region names (default `["us-east-1", "eu-west-1"]`).
+        organizations: `Organization` items (default: one).
+        members: `OrganizationMember` items (default: two).
+        invitations: `Invitation` items (default: one).
+        clusters: `Cluster` items (default: two).
+        instances: `Instance` items (default: three, in two projects and regions).
+        keys: `SSHKey` items (default: one, `ci-runner`).
+        client_id: The client id its OAuth endpoint accepts.
+        client_secret: The client secret its OAuth endpoint accepts.
+        token_lifetime: Seconds a token issued by its OAuth endpoint lives.
+
+    Raises:
+        FakeUsageError: Seed data that does not fit the spec (every problem is
+            listed), or an argument that cannot work (an empty token, a
+            lifetime of 0, an origin that is not an http(s) URL).
+
+    Attributes:
+        token: The bearer token the API accepts.
+        client_id: The client id its OAuth endpoint accepts.
+        client_secret: The client secret its OAuth endpoint accepts.
+        token_lifetime: Seconds an issued token lives.
+        origin: The origin (and any path prefix) the fake advertises.
+        region_names: The regions' names, in the order `/regions` lists them.
+        organizations: The organizations, as dicts (the state: assert on it,
+            or change it).
+        members: The organization's members, as dicts.
+        invitations: The pending invitations, as dicts.
+        clusters: The clusters, as dicts.
+        instances: The instances, as dicts.
+        keys: The caller's SSH keys, as dicts.
+        requests: Every request received, oldest first.
     """
 
     def __init__(
@@ -127,23 +212,37 @@ class FakeAPI:
         client_secret: str = "fake-client-secret",  # noqa: S107 - the fake's own
         token_lifetime: float = 3600.0,
     ) -> None:
+        for what, value in (
+            ("token", token),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ):
+            _check_credential(what, value)
+        _check_number("token_lifetime", token_lifetime, minimum=0.0, exclusive=True)
         self.token = token
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
         self._issued: dict[str, float] = {}  # token -> expiry (time.time())
-        self.origin = origin.rstrip("/")
-        self.region_names = list(_seed.REGION_NAMES if regions is None else regions)
-
-        def seeded(given: Iterable[Mapping[str, Any]] | None, default: Any) -> list[Any]:
-            return copy.deepcopy([dict(x) for x in given] if given is not None else default())
-
-        self.organizations = seeded(organizations, _seed.organizations)
-        self.members = seeded(members, _seed.members)
-        self.invitations = seeded(invitations, _seed.invitations)
-        self.clusters = seeded(clusters, _seed.clusters)
-        self.instances = seeded(instances, _seed.instances)
-        self.keys = seeded(keys, _seed.keys)
+        self.origin = checked_origin(origin, "origin")
+        names, seeded = build_seed(
+            regions,
+            {
+                "organizations": organizations,
+                "members": members,
+                "invitations": invitations,
+                "clusters": clusters,
+                "instances": instances,
+                "keys": keys,
+            },
+        )
+        self.region_names = names
+        self.organizations = seeded["organizations"]
+        self.members = seeded["members"]
+        self.invitations = seeded["invitations"]
+        self.clusters = seeded["clusters"]
+        self.instances = seeded["instances"]
+        self.keys = seeded["keys"]
         self.requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._latencies: list[_Latency] = []
@@ -157,6 +256,7 @@ class FakeAPI:
 
     @property
     def base_url(self) -> str:
+        """The base URL to give a client: `origin` + `/api/v1alpha1`."""
         return self.origin + API_PATH
 
     @property
@@ -175,14 +275,41 @@ class FakeAPI:
             self._issued.clear()
 
     def region_url(self, name: str) -> str:
+        """The URL `/regions` gives for a region: its API, served by this fake.
+
+        Args:
+            name: The region's name.
+
+        Returns:
+            `<origin>/regional/<name>/api/v1alpha1`.
+        """
         return f"{self.origin}/regional/{name}{API_PATH}"
 
     def with_origin(self, origin: str) -> None:
-        """Serve from another origin (the loopback server sets its own)."""
-        self.origin = origin.rstrip("/")
+        """Advertise another origin (the loopback server sets its own).
+
+        Args:
+            origin: The URL clients reach the fake at; `base_url`, the region
+                URLs and `token_url` are built from it. A path prefix is kept and
+                a trailing `/api/v1alpha1` dropped.
+
+        Raises:
+            FakeUsageError: Not an absolute http(s) URL, or one no client can
+                connect to (`0.0.0.0`).
+        """
+        self.origin = checked_origin(origin, "origin")
 
     def client(self, **options: Any) -> Fluidstack:
-        """A `Fluidstack` wired to this fake in-process (options as for `Fluidstack`)."""
+        """A `Fluidstack` wired to this fake in-process: no socket, no port.
+
+        Args:
+            **options: As for `Fluidstack` (`token` defaults to the fake's,
+                `base_url` to its `base_url`; `max_retries`, `retry_policy`,
+                `timeout`, ...).
+
+        Returns:
+            The client; close it (`with`) when done.
+        """
         from ._transport import FakeTransport  # the transport module imports this one
 
         options.setdefault("base_url", self.base_url)
@@ -190,7 +317,17 @@ class FakeAPI:
         return Fluidstack(token, http_client=httpx.Client(transport=FakeTransport(self)), **options)
 
     def async_client(self, **options: Any) -> AsyncFluidstack:
-        """An `AsyncFluidstack` wired to this fake in-process."""
+        """An `AsyncFluidstack` wired to this fake in-process: no socket, no port.
+
+        It binds to the event loop of its first call, like any `AsyncFluidstack`.
+
+        Args:
+            **options: As for `AsyncFluidstack` (`token` defaults to the fake's,
+                `base_url` to its `base_url`).
+
+        Returns:
+            The client; close it (`async with`) when done.
+        """
         from ._transport import FakeTransport
 
         options.setdefault("base_url", self.base_url)
@@ -210,10 +347,29 @@ class FakeAPI:
     ) -> None:
         """Answer the next `count` requests (to `route`, if given) with `status`.
 
-        `route` is an operationId ("ListInstances") or "METHOD /path" as in the spec
-        ("GET /instances"). A 502 gets an HTML body, as from a proxy; anything else
-        an `Error` body. `retry_after` adds a `Retry-After` header (seconds or date).
+        A 502 gets an HTML body, as from a proxy; any other status an `Error` body.
+
+        Args:
+            count: How many requests to fail.
+            status: The status to answer with, 300 to 599.
+            route: Only requests to this operation: an operationId
+                (`"ListInstances"`), `"METHOD /path"` as in the spec
+                (`"GET /instances"`), or `"OAuthToken"` for the token endpoint.
+                None: any request.
+            retry_after: A `Retry-After` header to add: seconds, or an HTTP date.
+
+        Raises:
+            FakeUsageError: A route the spec does not have (it would never fire),
+                a status outside 300-599, a count below 1.
         """
+        _check_count(count)
+        _check_route(route)
+        if isinstance(status, bool) or not isinstance(status, int) or not 300 <= status <= 599:
+            raise FakeUsageError(
+                f"fail_next(status=...) must be an HTTP status from 300 to 599, got {status!r}"
+            )
+        if retry_after is not None and not isinstance(retry_after, str):
+            _check_number("fail_next(retry_after=...)", retry_after, minimum=0.0)
         with self._lock:
             self._faults.append(
                 _Fault(
@@ -226,16 +382,40 @@ class FakeAPI:
             )
 
     def drop_next(self, count: int = 1, *, route: str | None = None) -> None:
-        """Close the connection without answering the next `count` requests."""
+        """Close the connection without answering the next `count` requests.
+
+        Args:
+            count: How many requests to drop.
+            route: Only requests to this operation (as for `fail_next`).
+
+        Raises:
+            FakeUsageError: A route the spec does not have, a count below 1.
+        """
+        _check_count(count)
+        _check_route(route)
         with self._lock:
             self._faults.append(_Fault(count, route, drop=True))
 
     def add_latency(self, seconds: float, *, route: str | None = None) -> None:
-        """Delay every answer (to `route`, if given) by `seconds`, until cleared."""
+        """Delay every answer (to `route`, if given) by `seconds`, until cleared.
+
+        A delay longer than a client's read timeout makes it time out, as a slow
+        server would.
+
+        Args:
+            seconds: How long to wait before each answer.
+            route: Only answers to this operation (as for `fail_next`).
+
+        Raises:
+            FakeUsageError: A route the spec does not have, a negative delay.
+        """
+        _check_number("add_latency(seconds)", seconds, minimum=0.0)
+        _check_route(route)
         with self._lock:
             self._latencies.append(_Latency(seconds, route))
 
     def clear_faults(self) -> None:
+        """Forget every fault and latency not yet used up."""
         with self._lock:
             self._faults.clear()
             self._latencies.clear()
@@ -245,7 +425,17 @@ class FakeAPI:
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        """Answer one request. `path` excludes the query string; header names any case."""
+        """Answer one request: what the transport and the server call.
+
+        Args:
+            method: The HTTP method.
+            path: The path, still percent-encoded, without the query string.
+            headers: The request's headers (names in any case).
+            body: The raw body.
+
+        Returns:
+            The answer (status, headers, body, and any injected delay or drop).
+        """
         lower = {k.lower(): v for k, v in headers.items()}
         method = method.upper()
         region, rest = self._scope(path)
@@ -485,7 +675,6 @@ def _fault_response(fault: _Fault) -> FakeResponse:
     return response
 
 
-# operationId, method, path template, handler: one row per operation of the spec.
 ROUTES: list[tuple[str, str, str, Handler]] = [
     ("ListRegions", "GET", "/regions", FakeAPI._list_regions),
     ("ListClusters", "GET", "/clusters", FakeAPI._list_clusters),
@@ -502,11 +691,13 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("RegisterKey", "POST", "/user/keys", FakeAPI._register_key),
     ("DeregisterKey", "DELETE", "/user/keys/{name}", FakeAPI._deregister_key),
 ]
+"""One row per operation of the spec: operationId, method, path template, handler."""
 _COMPILED = [
     (op, method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), handler)
     for op, method, path, handler in ROUTES
 ]
 _ROUTE_NAMES = {f"{method} {path}": op for op, method, path, _ in ROUTES}
+_OPERATION_IDS = frozenset([*(op for op, _, _, _ in ROUTES), "OAuthToken"])
 
 
 def _match(method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None:
@@ -520,6 +711,75 @@ def _match(method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None
 def allowed_methods(path: str) -> list[str]:
     """The methods the spec defines for `path` (empty: no such path)."""
     return sorted({m for _, m, pattern, _ in _COMPILED if pattern.match(path)})
+
+
+_UNSPECIFIED_HOSTS = frozenset({"0.0.0.0", "::"})  # noqa: S104 - compared, never bound
+
+
+def checked_origin(value: object, what: str) -> str:
+    """`value` as the origin (plus any path prefix) clients reach the fake at."""
+    example = "like 'http://127.0.0.1:8080'"
+    if not isinstance(value, str):
+        raise FakeUsageError(f"{what} must be a URL string {example}, got {value!r}")
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise FakeUsageError(f"{what} {value!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise FakeUsageError(f"{what} {value!r} must be an absolute http(s) URL {example}")
+    if url.userinfo:
+        raise FakeUsageError(f"{what} must not contain credentials (user:password@)")
+    if url.query or url.fragment:
+        raise FakeUsageError(f"{what} {value!r} must have no query or fragment")
+    if url.host in _UNSPECIFIED_HOSTS:
+        raise FakeUsageError(
+            f"{what} {value!r}: {url.host} means 'every interface' to a server, but a "
+            "client cannot connect to it; give the address clients use (127.0.0.1 on "
+            "the same machine, or the host name and port they reach the fake at)"
+        )
+    path = url.path.rstrip("/")
+    if path.endswith(API_PATH):
+        path = path[: -len(API_PATH)]
+    return f"{url.scheme}://{url.netloc.decode('ascii')}{path}"
+
+
+def _check_credential(what: str, value: object) -> None:
+    if not isinstance(value, str) or not value or not value.isprintable() or " " in value:
+        # The value is not shown: it may be a real secret passed by mistake.
+        raise FakeUsageError(
+            f"FakeAPI({what}=...) must be a non-empty string without spaces or control "
+            f"characters (got {type(value).__name__})"
+        )
+
+
+def _check_number(what: str, value: object, *, minimum: float, exclusive: bool = False) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < minimum
+        or (exclusive and value == minimum)
+    ):
+        bound = f"{'greater than' if exclusive else 'at least'} {minimum:g}"
+        raise FakeUsageError(f"{what} must be a finite number {bound}, got {value!r}")
+
+
+def _check_count(count: object) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise FakeUsageError(f"count must be a whole number of requests >= 1, got {count!r}")
+
+
+def _check_route(route: object) -> None:
+    """A fault aimed at a route the spec does not have would silently never fire."""
+    if route is None or route in _OPERATION_IDS or route in _ROUTE_NAMES:
+        return
+    close = difflib.get_close_matches(str(route), [*_OPERATION_IDS, *_ROUTE_NAMES], n=1)
+    suggestion = f"did you mean {close[0]!r}? " if close else ""
+    raise FakeUsageError(
+        f"route {route!r} is not an operation of the spec ({suggestion}give an operationId "
+        f"such as 'ListInstances', 'METHOD /path' such as 'GET /instances', or "
+        f"'OAuthToken' for the token endpoint)"
+    )
 
 
 def _applies(route: str | None, operation: str | None) -> bool:

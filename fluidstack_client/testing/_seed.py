@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 PROJECT_A = "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
 PROJECT_B = "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f"
+DEFAULT_PROJECT_ID = PROJECT_A
+"""The project of a seeded instance that names none (and of the default data's
+first two instances)."""
 REGION_NAMES = ("us-east-1", "eu-west-1")
 
 
@@ -78,3 +82,13 @@ def keys() -> list[dict[str, Any]]:
             "key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEaSkijEWFbnjixzWRw3u2spZZaeVeWO5 ci",
         }
     ]
+
+
+DEFAULTS: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    "organizations": organizations,
+    "members": members,
+    "invitations": invitations,
+    "clusters": clusters,
+    "instances": instances,
+    "keys": keys,
+}

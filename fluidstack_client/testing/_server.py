@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -10,8 +11,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
-from ._fake import FakeAPI, FakeResponse
+from ._errors import FakeUsageError
+from ._fake import FakeAPI, FakeResponse, checked_origin
 from ._transport import request_path
+
+# Where a client on the same machine reaches a server listening on every interface.
+_LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+_MAX_BODY = 64 * 1024 * 1024  # far above any request of the API
 
 
 class App(Protocol):
@@ -29,8 +35,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._body()
+        if body is None:
+            self.close_connection = True
+            self.send_error(400, "unreadable body framing (Content-Length or chunked)")
+            return
         answer = self.server.app.handle(
             self.command, request_path(self.path.encode("latin-1")), dict(self.headers), body
         )
@@ -47,6 +56,32 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
+    def _body(self) -> bytes | None:
+        """The request body, or None when its framing cannot be read."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                try:
+                    size = int(size_line, 16)
+                except ValueError:
+                    return None
+                if size > _MAX_BODY - sum(map(len, chunks)):
+                    return None
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+        declared = self.headers.get("Content-Length")
+        if declared is None:
+            return b""
+        if not declared.strip().isdigit() or int(declared) > _MAX_BODY:
+            return None
+        length = int(declared)
+        return self.rfile.read(length) if length else b""
+
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
     do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = do_QUERY = _handle
 
@@ -61,6 +96,13 @@ class _HTTPServer(ThreadingHTTPServer):
         self.app = app
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up before its answer was written (one that timed out,
+        # as tests make them) is no fault of the server: no traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class LoopbackServer:
     """A threaded HTTP/1.1 server on a loopback address answering with `app.handle`."""
@@ -69,6 +111,7 @@ class LoopbackServer:
         self._httpd = _HTTPServer((host, port), app)
         bound_host, bound_port = self._httpd.socket.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.port: int = bound_port
         self.origin = f"http://{shown}:{bound_port}"
         self._thread: threading.Thread | None = None
 
@@ -96,31 +139,90 @@ class LoopbackServer:
         self._httpd.server_close()
 
 
-class FakeServer:
-    """A `FakeAPI` behind a real HTTP/1.1 server. Regions point back at it."""
+def advertised_origin(bound_origin: str, host: str, port: int) -> str:
+    """The origin to advertise for a server bound to `host`: itself, except that
+    "every interface" (0.0.0.0, ::) is no address a client can use, so the loopback
+    address of that family stands in for it."""
+    loopback = _LOOPBACK_FOR.get(host)
+    if loopback is None:
+        return bound_origin
+    return f"http://[{loopback}]:{port}" if ":" in loopback else f"http://{loopback}:{port}"
 
-    def __init__(self, fake: FakeAPI | None = None, *, host: str = "127.0.0.1", port: int = 0):
+
+class FakeServer:
+    """A `FakeAPI` behind a real HTTP/1.1 server (threaded). Regions point back at it.
+
+    It listens as soon as it is built; `start()` (or `with`) serves from a thread,
+    `serve_forever()` from the calling one.
+
+    Args:
+        fake: The fake to serve (default: a new `FakeAPI()`).
+        host: The address to listen on. `"0.0.0.0"` (every interface) is
+            advertised as 127.0.0.1 unless `public_url` says otherwise.
+        port: The port to listen on; 0 picks a free one.
+        public_url: The URL clients reach the server at, when that is not the
+            address it listens on (a published container port, a proxy):
+            `base_url`, the region URLs and `token_url` are built from it.
+
+    Raises:
+        FakeUsageError: A port outside 0-65535, or a `public_url` that is not an
+            absolute http(s) URL or is one no client can connect to.
+        OSError: It cannot listen there (the port is in use, say).
+
+    Attributes:
+        fake: The fake being served.
+        port: The port it listens on.
+        listening_origin: The address it listens on, as a URL.
+        public_origin: The origin it advertises.
+    """
+
+    def __init__(
+        self,
+        fake: FakeAPI | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_url: str | None = None,
+    ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise FakeUsageError(f"port must be a whole number from 0 to 65535, got {port!r}")
+        public = None if public_url is None else checked_origin(public_url, "public_url")
         self.fake = fake or FakeAPI()
         self._server = LoopbackServer(self.fake, host=host, port=port)
-        self.fake.with_origin(self._server.origin)
+        self.port: int = self._server.port
+        self.listening_origin = self._server.origin  # the address it is bound to
+        self.public_origin = public or advertised_origin(self._server.origin, host, self.port)
+        self.fake.with_origin(self.public_origin)
 
     @property
     def base_url(self) -> str:
+        """The base URL clients use: `<public origin>/api/v1alpha1`."""
         return self.fake.base_url
 
     def use(self, fake: FakeAPI) -> None:
-        """Serve a different fake from now on (a fresh state between tests, say)."""
-        fake.with_origin(self._server.origin)
+        """Serve a different fake from now on (a fresh state between tests, say).
+
+        Args:
+            fake: The fake to serve; it is told the server's public origin.
+        """
+        fake.with_origin(self.public_origin)
         self.fake = self._server.app = fake
 
     def start(self) -> FakeServer:
+        """Serve from a background thread until `stop()`.
+
+        Returns:
+            The server itself.
+        """
         self._server.start()
         return self
 
     def serve_forever(self) -> None:
+        """Serve from the calling thread until interrupted."""
         self._server.serve_forever()
 
     def stop(self) -> None:
+        """Stop serving and close the listening socket."""
         self._server.stop()
 
     def __enter__(self) -> FakeServer:
@@ -132,8 +234,22 @@ class FakeServer:
 
 @contextmanager
 def serve(
-    fake: FakeAPI | None = None, *, host: str = "127.0.0.1", port: int = 0
+    fake: FakeAPI | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    public_url: str | None = None,
 ) -> Iterator[FakeServer]:
-    """Run a fake on a free loopback port for the duration of a `with` block."""
-    with FakeServer(fake, host=host, port=port) as server:
+    """Run a fake on a free loopback port for the duration of a `with` block.
+
+    Args:
+        fake: The fake to serve (default: a new `FakeAPI()`).
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one.
+        public_url: The URL clients reach it at, if not the listening address.
+
+    Yields:
+        The running `FakeServer`; `server.base_url` is what to give a client.
+    """
+    with FakeServer(fake, host=host, port=port, public_url=public_url) as server:
         yield server

@@ -21,6 +21,12 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     Injected latency honours the request's read timeout (raising
     `httpx.ReadTimeout` as a real server would make httpx do), and a dropped
     connection raises `httpx.RemoteProtocolError`, as httpx does for a real one.
+
+    Args:
+        fake: The fake that answers.
+
+    Attributes:
+        fake: The fake that answers.
     """
 
     def __init__(self, fake: FakeAPI) -> None:
@@ -48,6 +54,14 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer a request of an `httpx.Client`.
+
+        Args:
+            request: The request.
+
+        Returns:
+            The fake's answer.
+        """
         request.read()
         answer, wait, timed_out = self._answer(request)
         if wait:
@@ -55,6 +69,14 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._response(answer, request, timed_out)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer a request of an `httpx.AsyncClient`.
+
+        Args:
+            request: The request.
+
+        Returns:
+            The fake's answer.
+        """
         await request.aread()
         answer, wait, timed_out = self._answer(request)
         if wait:
