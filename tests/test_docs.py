@@ -120,7 +120,8 @@ def blocks(path: Path) -> list[Block]:
 
 
 def pages() -> list[Path]:
-    return sorted(DOCS.rglob("*.md"))
+    # The README's examples are the first a user copies: they run too.
+    return [*sorted(DOCS.rglob("*.md")), ROOT / "README.md"]
 
 
 def all_blocks() -> list[Block]:
