@@ -90,3 +90,22 @@ def test_smoke_run_prints_every_row_with_figures(tmp_path: Path) -> None:
             assert row[series], row
             assert all(isinstance(v, float) and v > 0 for v in row[series]), row
     assert figures["limits"]["max_connections"] == figures["limits"]["max_keepalive_connections"]
+
+
+def test_the_profile_by_layer_runs_and_charges_each_layer() -> None:
+    """`benchmarks/where_time_goes.py` (the closing notes' profiles) cannot rot either."""
+    script = ROOT / "benchmarks" / "where_time_goes.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--calls", "50", "--parse", "200"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "| layer | raw httpx | generated | wrapper |" in out
+    wrapper_row = next(line for line in out.splitlines() if line.startswith("| wrapper |"))
+    raw_share, _, wrapper_share = (cell.strip() for cell in wrapper_row.split("|")[2:5])
+    assert raw_share.startswith("0.0 ")  # raw httpx runs no wrapper code
+    assert not wrapper_share.startswith("0.0 ")
+    assert "### parse N=200 instances, GC on" in out
+    assert re.search(r"\| the wrapper \| [0-9.]+ \|", out)
