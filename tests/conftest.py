@@ -8,6 +8,8 @@ import pytest
 import yaml
 from scripted_server import ScriptedServer
 
+from fluidstack_client.testing import FakeAPI, FakeServer
+
 SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
 
 
@@ -16,6 +18,13 @@ def server() -> Iterator[ScriptedServer]:
     srv = ScriptedServer().start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def served_fake() -> Iterator[FakeServer]:
+    """The bundled fake, with its default data, on a free 127.0.0.1 port."""
+    with FakeServer(FakeAPI()) as served:
+        yield served
 
 
 @pytest.fixture
