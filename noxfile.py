@@ -78,6 +78,12 @@ LOWEST_SKIPPED = {
     "check each operation's method, path, headers and body here, without npm",
     "tests/test_demo.py": "the examples in subprocesses (~10 s): client paths that test_fake "
     "and test_credentials run in-process",
+    "tests/test_examples.py": "examples/ in subprocesses (~20 s): the client paths they "
+    "take run in-process in test_fake",
+    "tests/test_fake_cli.py": "the fake's command line in subprocesses (~20 s): argument "
+    "handling and messages, which no httpx or attrs version changes",
+    "tests/test_fake_fixtures.py": "the pytest plugin under pytest-asyncio and anyio, in "
+    "subprocesses (~15 s): pytest's side, not httpx's or attrs'",
     "tests/test_docs.py": "the docs' examples and docstring check: mkdocs and griffe tooling; "
     "the client paths the examples take run in-process in test_fake and test_examples",
     "tests/test_tracing.py": "OpenTelemetry's SDK and httpx instrumentation (~10 packages) "
