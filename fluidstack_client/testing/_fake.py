@@ -26,7 +26,7 @@ from fluidstack_client._async_client import AsyncFluidstack
 from fluidstack_client._sync_client import Fluidstack
 
 from ._errors import FakeUsageError
-from ._schema import build_seed
+from ._schema import build_seed, is_uuid
 
 API_PATH = "/api/v1alpha1"
 """The versioned path of the API: `base_url` is the fake's origin followed by it."""
@@ -602,7 +602,7 @@ class FakeAPI:
         found = self._in_region(self.instances, call.region)
         project = call.headers.get("x-project-id")
         if project is not None:
-            if not _is_uuid(project):
+            if not is_uuid(project):
                 return _error(400, "X-PROJECT-ID must be a UUID")
             found = [i for i in found if _same_uuid(i.get("project_id"), project)]
         return _json(200, found)
@@ -638,14 +638,6 @@ class FakeAPI:
 
 def _find(items: list[dict[str, Any]], key: str, value: str) -> dict[str, Any] | None:
     return next((x for x in items if x.get(key) == value), None)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _same_uuid(a: object, b: object) -> bool:

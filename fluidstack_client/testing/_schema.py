@@ -89,7 +89,7 @@ class Field:
         if self.enum:
             return value in self.enum, value
         if self.format == "uuid":
-            return _is_uuid(value), value
+            return is_uuid(value), value
         if self.format == "date-time":
             return _is_datetime(value), value
         return True, value
@@ -241,7 +241,7 @@ KINDS: tuple[Kind, ...] = (
 KIND_BY_ARGUMENT = {kind.argument: kind for kind in KINDS}
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:
