@@ -194,14 +194,16 @@ class AsyncInvitations(_AsyncResource):
 
         Args:
             email: Who to invite.
-            role: `"admin"`, `"editor"` or `"viewer"`; the API's default if omitted.
+            role: The role to give, e.g. `"viewer"` (the spec does not restrict it);
+                the API's default if omitted.
 
         Raises:
             InvalidParameterError: `email` or `role` is empty or not text (nothing is
                 sent).
             BadRequestError: 400: the API refused the invitation.
             AuthenticationError: 401: the token is missing, expired or wrong.
-            InternalServerError: A 5xx that persisted through the retries.
+            InternalServerError: A 5xx (raised at once: a POST is not retried on a
+                status).
             APIConnectionError: No response (connection failure, or `APITimeoutError`).
         """
         body = CreateInvitationBody(
@@ -303,7 +305,8 @@ class AsyncKeys(_AsyncResource):
             InvalidParameterError: `name` or `key` is empty or not text (nothing is sent).
             ConflictError: 409: a key with that name is already registered.
             AuthenticationError: 401: the token is missing, expired or wrong.
-            InternalServerError: A 5xx that persisted through the retries.
+            InternalServerError: A 5xx (raised at once: a POST is not retried on a
+                status).
             APIConnectionError: No response (connection failure, or `APITimeoutError`).
         """
         body = SSHKey(name=_validate.text(name, "name"), key=_validate.text(key, "key"))

@@ -177,8 +177,9 @@ class Fluidstack:
     program that calls the API, and close it with
     `close()` or `with`. Each API call is a method of a resource attribute
     (`fs.instances.get(...)`); every call is authenticated, retried on 408, 429, 5xx
-    and connection failures (see `RetryPolicy`), bounded by `timeout`, and raises a
-    `FluidstackError` subclass on failure.
+    and connection failures (a POST only when it provably never arrived; see
+    `RetryPolicy`), bounded by `timeout`, and raises a `FluidstackError` subclass on
+    failure.
 
     Args:
         token: The credentials. A bearer token string; a callable returning one
@@ -195,7 +196,7 @@ class Fluidstack:
             part also bounds each whole attempt (connecting, redirects and the
             entire body included), not only each read.
         max_retries: Retries after the first attempt (default 2, so 3 attempts).
-            Shorthand for `retry_policy=RetryPolicy(max_retries=...)`.
+            Overrides the count of `retry_policy`, if one is given.
         retry_policy: The delays between retries and their caps (`RetryPolicy`).
         http_client: An `httpx.Client` of your own (proxies, custom transport,
             instrumentation). The client sends through it and leaves it open for
@@ -206,7 +207,8 @@ class Fluidstack:
         region_cache_ttl: Seconds `region()` trusts the fetched region list
             (default 300).
         max_response_size: The largest response body accepted, in bytes (default
-            64 MiB); a larger one raises `ResponseTooLargeError` unread.
+            64 MiB); a larger one raises `ResponseTooLargeError` (refused unread
+            when `Content-Length` declares it, else reading stops at the cap).
 
     Raises:
         ConfigurationError: No credentials found, or an argument or environment

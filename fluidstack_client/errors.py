@@ -221,7 +221,8 @@ class APIStatusError(APIError):
 
 class RedirectError(APIStatusError):
     """A 3xx that was not followed: the API documents no redirects, writes are never
-    redirected, and reads are redirected only to https (or loopback) and a few times.
+    redirected, and reads are followed only within the client's own origin, at most
+    5 times.
     `location` is the `Location` header, if any."""
 
     @property
