@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
 import threading
+import tracemalloc
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from samples import INSTANCE, INSTANCE_ID
 
-from fluidstack_client import APIResponseValidationError, Instance, InstanceHealth, InstanceState
+from fluidstack_client import (
+    APIResponseValidationError,
+    Fluidstack,
+    Instance,
+    InstanceHealth,
+    InstanceState,
+)
 from fluidstack_client._generated.types import gc_paused, parse_uuid
 from fluidstack_client.testing import FakeAPI
 
@@ -171,4 +181,53 @@ def test_concurrent_pauses_share_one_and_the_last_to_end_enables_it() -> None:
         threads[0].join(timeout=10)
         threads[1].join(timeout=10)
         assert not gc.isenabled()  # this pause is still running
+    assert gc.isenabled()
+
+
+# -- a list response holds its dicts or its models, never all of both ------------------
+
+
+def _list_body(count: int) -> bytes:
+    items = [{**INSTANCE, "id": str(uuid.UUID(int=n)), "name": f"gpu-{n}"} for n in range(count)]
+    return json.dumps(items).encode()
+
+
+def _peak(fn: Callable[[], object]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1]
+        del result
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def test_parsing_a_list_peaks_no_higher_than_its_json_alone() -> None:
+    from fluidstack_client._generated.api.instances import list_instances
+    from fluidstack_client._generated.client import Client
+
+    body = _list_body(5_000)
+    client = Client(base_url="http://127.0.0.1")
+
+    def parsed() -> object:
+        response = httpx.Response(200, content=body)
+        return list_instances._parse_response(client=client, response=response)
+
+    models = _peak(parsed)
+    dicts = _peak(lambda: json.loads(body))
+    # Holding every dict and every model at once peaked ~12% above the dicts alone.
+    assert models <= dicts * 1.03, (models, dicts)
+    assert len(parsed()) == 5_000  # type: ignore[arg-type]
+
+
+def test_a_list_response_that_is_not_an_array_is_a_validation_error() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"items": [INSTANCE]}))
+    with (
+        httpx.Client(transport=transport) as http,
+        Fluidstack("t", base_url="http://127.0.0.1:9", http_client=http) as fs,
+        pytest.raises(APIResponseValidationError, match="expected a JSON array, got dict"),
+    ):
+        fs.instances.list()
     assert gc.isenabled()

@@ -33,13 +33,17 @@ def _parse_response(
 ) -> Error | list[Instance] | None:
     if response.status_code == 200:
         with gc_paused():
-            response_200 = []
             _response_200 = response.json()
-            for response_200_item_data in _response_200:
+            if not isinstance(_response_200, list):
+                raise TypeError(
+                    f"expected a JSON array, got {type(_response_200).__name__}"
+                )
+            response_200 = []
+            for _index, response_200_item_data in enumerate(_response_200):
+                _response_200[_index] = None
                 response_200_item = Instance.from_dict(response_200_item_data)
 
                 response_200.append(response_200_item)
-
         return response_200
 
     if response.status_code == 401:
