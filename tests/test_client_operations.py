@@ -18,9 +18,11 @@ from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
     Cluster,
+    ClusterHealth,
     ClusterType,
     Instance,
     InstanceState,
+    InstanceTags,
     Invitation,
     Organization,
     OrganizationMember,
@@ -41,6 +43,52 @@ class Op:
 
 PROJECT = uuid.UUID(samples.PROJECT_ID)
 
+
+def _tags(**tags: str) -> InstanceTags:
+    made = InstanceTags()
+    made.additional_properties = dict(tags)
+    return made
+
+
+# The samples as models, written out by hand (not parsed by the code under test).
+CLUSTER = Cluster(
+    id=uuid.UUID(samples.CLUSTER_ID),
+    name="train",
+    region="us-east-1",
+    type_=ClusterType.KUBERNETES,
+    project_id=samples.PROJECT_ID,
+    health=ClusterHealth.HEALTHY,
+    updated_at=datetime.datetime(2026, 11, 27, 10, 11, 12, tzinfo=datetime.UTC),
+)
+INSTANCE = Instance(
+    id=uuid.UUID(samples.INSTANCE_ID),
+    name="gpu-0",
+    type_="h100-80gb-sxm",
+    state=InstanceState.RUNNING,
+    ip=None,
+    image="ubuntu-22.04",
+    preemptible=False,
+    ephemeral=True,
+    tags=_tags(team="ml", env="dev"),
+    project_id=samples.PROJECT_ID,
+    region="us-east-1",
+    # nanoseconds on the wire; Python keeps microseconds
+    updated_at=datetime.datetime(2026, 11, 27, 10, 11, 12, 123456, tzinfo=datetime.UTC),
+)
+INSTANCE_MINIMAL = Instance(
+    id=uuid.UUID(samples.INSTANCE_ID),
+    name="gpu-0",
+    type_="h100-80gb-sxm",
+    state=InstanceState.RUNNING,
+    ip=None,
+    image="ubuntu-22.04",
+    preemptible=False,
+    ephemeral=True,
+    tags=_tags(team="ml", env="dev"),
+    project_id=samples.PROJECT_ID,
+    region="us-east-1",
+)
+
 OPERATIONS: dict[str, Op] = {
     "ListRegions": Op(
         lambda fs: fs.regions.list(),
@@ -48,7 +96,12 @@ OPERATIONS: dict[str, Op] = {
         "/regions",
         expected=[Region(name="us-east-1", url="https://us-east-1.atlas.fluidstack.io")],
     ),
-    "ListClusters": Op(lambda fs: fs.clusters.list(), Reply(json=[samples.CLUSTER]), "/clusters"),
+    "ListClusters": Op(
+        lambda fs: fs.clusters.list(),
+        Reply(json=[samples.CLUSTER]),
+        "/clusters",
+        expected=[CLUSTER],
+    ),
     "ListOrganizations": Op(
         lambda fs: fs.organizations.list(),
         Reply(json=[samples.ORGANIZATION]),
@@ -92,11 +145,13 @@ OPERATIONS: dict[str, Op] = {
         Reply(json=[samples.INSTANCE, samples.INSTANCE_MINIMAL]),
         "/instances",
         headers={"x-project-id": samples.PROJECT_ID},
+        expected=[INSTANCE, INSTANCE_MINIMAL],
     ),
     "GetInstance": Op(
         lambda fs: fs.instances.get(samples.INSTANCE_ID),
         Reply(json=samples.INSTANCE),
         f"/instances/{samples.INSTANCE_ID}",
+        expected=INSTANCE,
     ),
     "ListKeys": Op(
         lambda fs: fs.keys.list(),
@@ -148,8 +203,12 @@ def test_operation(mode: str, operation: str, server: ScriptedServer, spec: dict
     assert (sent.json() if sent.body else None) == op.body
     if op.reply.json is None:
         assert result is None
-    elif op.expected is not None:
+    else:
+        assert op.expected is not None, f"{operation}: say what it returns"
         assert result == op.expected
+        expected = op.expected if isinstance(op.expected, list) else [op.expected]
+        returned = result if isinstance(result, list) else [result]
+        assert [type(r) for r in returned] == [type(e) for e in expected]
 
 
 @pytest.mark.parametrize("mode", MODES)

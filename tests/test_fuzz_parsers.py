@@ -34,6 +34,7 @@ from fluidstack_client import (
     RetryPolicy,
 )
 from fluidstack_client._generated import models
+from fluidstack_client.errors import status_error
 
 SPEC = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml").read_text()
@@ -178,12 +179,33 @@ def _transport(status: int, body: bytes) -> httpx.MockTransport:
     return httpx.MockTransport(reply)
 
 
-def _check_outcome(status: int, error: Exception | None) -> None:
-    """A call may return, or raise one of exactly two errors; nothing else."""
+# The status the spec documents as each operation's success: the only one a call may
+# return quietly on.
+SUCCESS = {
+    op["operationId"]: {int(code) for code in op["responses"] if 200 <= int(code) < 300}
+    for item in SPEC["paths"].values()
+    for op in item.values()
+}
+
+
+def test_every_operation_has_one_documented_success() -> None:
+    assert sorted(SUCCESS) == sorted(OPERATIONS)
+    assert all(len(codes) == 1 for codes in SUCCESS.values()), SUCCESS
+
+
+def _check_outcome(operation: str, status: int, result: Any, error: Exception | None) -> None:
+    """A call returns only on its documented success, and then what it documents (a
+    body parsed, or None); otherwise it raises one of exactly two errors."""
     if error is None:
+        assert status in SUCCESS[operation], f"{operation} returned quietly on a {status}"
+        if OPERATIONS[operation].reply.json is None:
+            assert result is None
+        else:
+            assert result is not None
         return
     if isinstance(error, APIResponseValidationError):
         assert 200 <= status < 300
+        assert error.status_code == status
     elif isinstance(error, APIStatusError):
         assert not 200 <= status < 300
         assert error.status_code == status
@@ -194,7 +216,7 @@ def _check_outcome(status: int, error: Exception | None) -> None:
 def _call_with_reply(mode: str, operation: str, status: int, body: bytes) -> None:
     http_cls: Any = httpx.Client if mode == "sync" else httpx.AsyncClient
     try:
-        run(
+        result = run(
             mode,
             "http://127.0.0.1:9",
             OPERATIONS[operation].call,
@@ -202,7 +224,46 @@ def _call_with_reply(mode: str, operation: str, status: int, body: bytes) -> Non
             retry_policy=RetryPolicy(max_retries=0),
         )
     except Exception as exc:
-        _check_outcome(status, exc)
+        _check_outcome(operation, status, None, exc)
+    else:
+        _check_outcome(operation, status, result, None)
+
+
+def _validation_error(status: int) -> APIResponseValidationError:
+    request = httpx.Request("GET", "http://127.0.0.1:9/user/keys")
+    return APIResponseValidationError("x", response=httpx.Response(status, request=request))
+
+
+def test_the_outcome_check_passes_what_the_contract_allows() -> None:
+    _check_outcome("ListKeys", 200, [], None)
+    _check_outcome("DeregisterKey", 204, None, None)
+    _check_outcome("ListKeys", 200, None, _validation_error(200))
+    _check_outcome("ListKeys", 404, None, status_error(httpx.Response(404, request=_request())))
+
+
+def _request() -> httpx.Request:
+    return httpx.Request("GET", "http://127.0.0.1:9/user/keys")
+
+
+@pytest.mark.parametrize(
+    ("operation", "status", "result", "error"),
+    [
+        ("ListKeys", 201, [], None),  # quiet on an undocumented 2xx
+        ("ListKeys", 404, [], None),  # quiet on an error status
+        ("ListKeys", 500, None, None),
+        ("DeregisterKey", 200, None, None),  # its success is 204
+        ("ListKeys", 200, None, None),  # a list operation that returned nothing
+        ("DeregisterKey", 204, [], None),  # a write that returned something
+        ("ListKeys", 404, None, _validation_error(404)),
+        ("ListKeys", 200, None, _validation_error(201)),  # status differs from the reply's
+        ("ListKeys", 500, None, ValueError("neither of the two")),
+    ],
+)
+def test_the_outcome_check_fails_anything_else(
+    operation: str, status: int, result: Any, error: Exception | None
+) -> None:
+    with pytest.raises((AssertionError, ValueError)):
+        _check_outcome(operation, status, result, error)
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))

@@ -34,11 +34,18 @@ from fluidstack_client import (
     AsyncFluidstack,
     AuthenticationError,
     BadRequestError,
+    Cluster,
     ConflictError,
     Fluidstack,
+    Instance,
     InternalServerError,
+    Invitation,
     NotFoundError,
+    Organization,
+    OrganizationMember,
+    Region,
     RetryPolicy,
+    SSHKey,
 )
 from fluidstack_client.testing import FakeServer
 
@@ -140,12 +147,16 @@ def run_through(
     *,
     headers: dict[str, str] | None = None,
     token: str = TOKEN,
+    bodies: list[bytes] | None = None,
 ) -> Any:
-    """Run a scenario on a client whose own http_client records Prism's verdicts.
-    Short timeouts: Prism hangs on a malformed JSON body instead of answering."""
+    """Run a scenario on a client whose own http_client records Prism's verdicts (and
+    each response body, into `bodies`). Short timeouts: Prism hangs on a malformed
+    JSON body instead of answering."""
     complaints: list[str] = []
 
     def inspect(response: httpx.Response) -> None:
+        if bodies is not None:
+            bodies.append(response.read())
         VALIDATED.append(f"{response.request.method} {response.request.url.path}")
         found = _violations(response)
         if found:
@@ -179,16 +190,40 @@ def run_through(
 # -- mock: requests judged ---------------------------------------------------------------
 
 
+MODELS: dict[str, type[Any]] = {
+    "ListRegions": Region,
+    "ListClusters": Cluster,
+    "ListOrganizations": Organization,
+    "ListMembers": OrganizationMember,
+    "ListInvitations": Invitation,
+    "ListInstances": Instance,
+    "GetInstance": Instance,
+    "ListKeys": SSHKey,
+}
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_every_operation_passes_prism_request_validation(
     mode: str, operation: str, prism_mock: Prism
 ) -> None:
-    result = run_through(mode, prism_mock.url, OPERATIONS[operation].call)
+    bodies: list[bytes] = []
+    result = run_through(mode, prism_mock.url, OPERATIONS[operation].call, bodies=bodies)
+    (body,) = bodies
     if OPERATIONS[operation].reply.json is None:
         assert result is None
-    else:  # Prism's generated example body parsed into our models
-        assert result is not None
+        return
+    # Prism's example body, exactly as it came, is what the call returns (as models).
+    sent = json.loads(body)
+    model = MODELS[operation]
+    if isinstance(sent, list):
+        assert sent, "Prism's example list is empty: nothing would be compared"
+        assert isinstance(result, list)
+        assert [type(r) for r in result] == [model] * len(sent)
+        assert result == [model.from_dict(item) for item in sent]
+    else:
+        assert type(result) is model
+        assert result == model.from_dict(sent)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -254,7 +289,13 @@ def test_fake_responses_pass_prism_validation(
     op = OPERATIONS[operation]
     result = run_through(mode, prism_proxy.url, op.call)
     assert [r.operation for r in fake.requests] == [operation]
-    if op.expected is not None and operation != "ListRegions":
+    if operation == "ListRegions":  # the fake's regional URLs are its own
+        assert [r.name for r in result] == ["us-east-1"]
+        assert result[0].url.startswith(fake_upstream.base_url.rsplit("/api/", 1)[0])
+    elif op.reply.json is None:
+        assert result is None
+    else:
+        assert op.expected is not None
         assert result == op.expected
 
 
@@ -275,8 +316,11 @@ def test_fake_errors_pass_prism_validation(
             run_through(mode, prism_proxy.url, scenario)
     with pytest.raises(AuthenticationError):
         run_through(mode, prism_proxy.url, lambda fs: fs.clusters.list(), token="wrong")
-    assert json.dumps(fake.keys)  # state unchanged by the failed calls
-    assert [k["name"] for k in fake.keys] == ["laptop"]
+    # State unchanged by the failed calls: the 409 registered nothing, the 404s deleted
+    # nothing, the 401 did nothing.
+    assert fake.keys == [samples.SSH_KEY]
+    assert fake.members == [samples.MEMBER]
+    assert fake.instances == [samples.INSTANCE, samples.INSTANCE_MINIMAL]
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import random
-import re
 import socket
 import time
 
@@ -24,8 +24,36 @@ from fluidstack_client import (
     InternalServerError,
     RateLimitError,
     RetryPolicy,
+    _async_client,
+    _sync_client,
 )
 from fluidstack_client._retry import backoff, next_delay, parse_retry_after
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait between attempts, as the clients ask for it (and still slept)."""
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        time.sleep(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(_sync_client, "sleep", sleep)
+    monkeypatch.setattr(_async_client, "sleep", async_sleep)
+    return asked
+
+
+def _jittered(waits: list[float], *bases: float) -> bool:
+    """Each wait is its backoff base scaled by a jitter in [0.5, 1]."""
+    return len(waits) == len(bases) and all(
+        base / 2 <= wait <= base for wait, base in zip(waits, bases, strict=True)
+    )
+
 
 # -- the policy as pure functions ------------------------------------------------------
 
@@ -115,20 +143,27 @@ def test_bad_max_retries_is_a_configuration_error(bad: object) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 520])
-def test_get_recovers_from_5xx(mode: str, status: int, server: ScriptedServer) -> None:
+def test_get_recovers_from_5xx(
+    mode: str, status: int, server: ScriptedServer, waits: list[float]
+) -> None:
     server.queue(Reply(status, {"message": "flaky"}), Reply(json=[samples.REGION]))
     regions = run(mode, server.url, lambda fs: fs.regions.list())
     assert [r.name for r in regions] == ["us-east-1"]
     assert len(server.requests) == 2
+    assert _jittered(waits, FAST.initial_delay)
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_max_retries_n_means_n_plus_one_attempts(mode: str, server: ScriptedServer) -> None:
+def test_max_retries_n_means_n_plus_one_attempts(
+    mode: str, server: ScriptedServer, waits: list[float]
+) -> None:
     server.default = Reply(503, {"message": "down for maintenance"})
     with pytest.raises(InternalServerError, match="down for maintenance") as info:
         run(mode, server.url, lambda fs: fs.clusters.list(), max_retries=3)
     assert len(server.requests) == 4
     assert info.value.status_code == 503
+    # FAST: 0.01 s doubling, capped at 0.05 s
+    assert _jittered(waits, 0.01, 0.02, 0.04)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -166,10 +201,13 @@ def test_post_is_not_retried_after_a_dropped_connection(mode: str, server: Scrip
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_get_is_retried_after_a_dropped_connection(mode: str, server: ScriptedServer) -> None:
+def test_get_is_retried_after_a_dropped_connection(
+    mode: str, server: ScriptedServer, waits: list[float]
+) -> None:
     server.queue(Reply(drop=True), Reply(drop=True), Reply(json=[]))
     assert run(mode, server.url, lambda fs: fs.keys.list()) == []
     assert len(server.requests) == 3
+    assert _jittered(waits, 0.01, 0.02)
 
 
 def _closed_port() -> int:
@@ -181,7 +219,9 @@ def _closed_port() -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("call", ["post", "get"])
-def test_connection_refused_is_retried_even_for_post(mode: str, call: str) -> None:
+def test_connection_refused_is_retried_even_for_post(
+    mode: str, call: str, waits: list[float]
+) -> None:
     attempts: list[str] = []
 
     async def ahook(request: httpx.Request) -> None:
@@ -201,34 +241,44 @@ def test_connection_refused_is_retried_even_for_post(mode: str, call: str) -> No
         run(mode, f"http://127.0.0.1:{_closed_port()}", scenario, http=http)
     assert not isinstance(info.value, APITimeoutError)
     assert len(attempts) == FAST.max_retries + 1
+    assert _jittered(waits, 0.01, 0.02)
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_read_timeout_is_retried_then_reported(mode: str, server: ScriptedServer) -> None:
+def test_read_timeout_is_retried_then_reported(
+    mode: str, server: ScriptedServer, waits: list[float]
+) -> None:
     server.queue(Reply(json=[], delay=0.5), Reply(json=[samples.ORGANIZATION]))
     orgs = run(mode, server.url, lambda fs: fs.organizations.list(), timeout=0.2)
     assert len(orgs) == 1
+    assert _jittered(waits, 0.01)
     server.default = Reply(json=[], delay=0.5)
     with pytest.raises(APITimeoutError):
         run(mode, server.url, lambda fs: fs.organizations.list(), timeout=0.2, max_retries=1)
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_retry_after_is_waited_for(mode: str, server: ScriptedServer) -> None:
+def test_retry_after_is_waited_for(mode: str, server: ScriptedServer, waits: list[float]) -> None:
     server.queue(Reply(429, {"message": "slow down"}, headers={"Retry-After": "1"}), Reply(json=[]))
     started = time.monotonic()
     run(mode, server.url, lambda fs: fs.invitations.list())
-    assert time.monotonic() - started >= 0.9
+    took = time.monotonic() - started
+    assert waits == [1.0]
+    assert 0.9 <= took < 10
     assert len(server.requests) == 2
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_retry_after_beyond_the_cap_is_capped(mode: str, server: ScriptedServer) -> None:
+def test_retry_after_beyond_the_cap_is_capped(
+    mode: str, server: ScriptedServer, waits: list[float]
+) -> None:
     server.queue(Reply(503, headers={"Retry-After": "3600"}), Reply(json=[]))
     started = time.monotonic()
     policy = RetryPolicy(initial_delay=0.01, max_retry_after=0.2)
     run(mode, server.url, lambda fs: fs.invitations.list(), retry_policy=policy)
-    assert time.monotonic() - started < 5
+    assert waits == [0.2]  # the cap, not the hour asked for, nor the 0.01 s backoff
+    assert time.monotonic() - started >= 0.2
+    assert len(server.requests) == 2
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -241,14 +291,14 @@ def test_non_retryable_status_is_raised_at_once(mode: str, server: ScriptedServe
 
 @pytest.mark.parametrize("mode", MODES)
 def test_each_retry_is_logged(
-    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture, waits: list[float]
 ) -> None:
     server.queue(Reply(503), Reply(json=[]))
     with caplog.at_level(logging.INFO, logger="fluidstack_client"):
         run(mode, server.url, lambda fs: fs.instances.list())
     (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
-    message = record.getMessage()
-    assert "GET /instances" in message
-    assert "status 503" in message
-    assert "retry 1 of 2" in message
-    assert re.search(r"in \d+\.\d\ds", message)
+    (wait,) = waits
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == (
+        f"retrying GET /instances after status 503 in {wait:.2f}s (retry 1 of 2)"
+    )

@@ -1,0 +1,251 @@
+"""The client's plumbing as a user meets it, sync and async alike: copies that share a
+pool, the log lines, bodies over the cap, bodies already decoded by a transport, the
+generated layer's responses, and a token provider asked just once."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import inspect
+import json
+import logging
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+import pytest
+import samples
+from clients import MODES, TOKEN, run
+from scripted_server import Reply, ScriptedServer
+
+from fluidstack_client import (
+    AsyncFluidstack,
+    Fluidstack,
+    RedirectError,
+    ResponseTooLargeError,
+    RetryPolicy,
+    TokenProvider,
+)
+from fluidstack_client._auth import Secret
+from fluidstack_client._generated.api.user import list_keys
+
+CLIENTS = [Fluidstack, AsyncFluidstack]
+
+
+async def _maybe(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+# -- copies share the pool -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_closing_a_copy_leaves_the_shared_pool_open(cls: Any, server: ScriptedServer) -> None:
+    server.default = Reply(json=[])
+
+    async def steps() -> None:
+        fs = cls(TOKEN, base_url=server.url)
+        quick = fs.with_options(max_retries=0)
+        await _maybe(quick.close() if cls is Fluidstack else quick.aclose())
+        assert not fs._shared.http.is_closed
+        assert await _maybe(fs.keys.list()) == []
+        await _maybe(fs.close() if cls is Fluidstack else fs.aclose())
+        assert fs._shared.http.is_closed
+
+    asyncio.run(steps())
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_with_options_keeps_the_policy_it_does_not_replace(cls: Any) -> None:
+    policy = RetryPolicy(max_retries=4, initial_delay=0.1, max_delay=0.2, max_retry_after=0.3)
+    fs = cls(TOKEN, retry_policy=policy)
+    assert fs.with_options()._retry == policy
+    assert fs.with_options(max_retries=1)._retry == RetryPolicy(1, 0.1, 0.2, 0.3)
+    assert fs.with_options(timeout=3)._retry == policy
+    assert fs.with_options().timeout == fs.timeout
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_with_options_timeout_default_prints_as_not_given(cls: Any) -> None:
+    default = inspect.signature(cls.with_options).parameters["timeout"].default
+    assert repr(default) == "NOT_GIVEN"
+
+
+# -- log lines -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_region_fetch_logs_what_it_found(
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    names = [f"region-{i:02}-{'x' * 10}" for i in range(12)]
+    server.default = Reply(json=[{"name": n, "url": server.url} for n in names])
+    base = f"{server.url}/api/v1alpha1"
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        run(mode, base, lambda fs: fs.region("region-00-xxxxxxxxxx"))
+    (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
+    listed = ", ".join(names)
+    shown = listed[:200] + f"... [{len(listed) - 200} more characters]"
+    assert record.getMessage() == f"fetched 12 regions from {base}/regions: {shown}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_region_fetch_log_line_is_scrubbed(
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    escaped = "".join(f"\\u{ord(c):04x}" for c in TOKEN)
+    server.default = Reply(body=f'[{{"name": "r-{escaped}", "url": "{server.url}"}}]'.encode())
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        run(mode, f"{server.url}/api", lambda fs: fs.region("r-[REDACTED]"))
+    (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
+    assert record.getMessage() == f"fetched 1 regions from {server.url}/api/regions: r-[REDACTED]"
+
+
+class Counting(TokenProvider):
+    """A provider of a user's own whose cached token appears while a caller waits: the
+    first look finds none, the second (the refresh's own check) finds one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+        self.refreshes = 0
+        self.token = Secret("tok-appeared-0123")
+
+    def current(self) -> Secret | None:
+        self.looks += 1
+        return None if self.looks == 1 else self.token
+
+    def refresh(self) -> Generator[httpx.Request, httpx.Response, Secret]:
+        self.refreshes += 1
+        return Secret("tok-refreshed-0123")
+        yield
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_token_that_appeared_meanwhile_is_used_without_a_refresh(
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.default = Reply(json=[])
+    provider = Counting()
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        run(mode, server.url, lambda fs: fs.keys.list(), token=provider)
+    assert provider.refreshes == 0
+    assert server.last.headers["authorization"] == "Bearer tok-appeared-0123"
+    assert not [r for r in caplog.records if r.name == "fluidstack_client"]
+
+
+class Fresh(TokenProvider):
+    def current(self) -> None:
+        return None
+
+    def refresh(self) -> Generator[httpx.Request, httpx.Response, Secret]:
+        return Secret("tok-fresh-0123")
+        yield
+
+    def __repr__(self) -> str:
+        return "Fresh()"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_new_token_is_logged(
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.default = Reply(json=[])
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        run(mode, server.url, lambda fs: fs.keys.list(), token=Fresh())
+    (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
+    assert record.getMessage() == "new token from Fresh()"
+    assert record.levelno == logging.INFO
+
+
+# -- bodies --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_declared_length_over_the_cap_is_refused_unread(
+    mode: str, server: ScriptedServer
+) -> None:
+    server.default = Reply(json=["k" * 1000])
+    with pytest.raises(ResponseTooLargeError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list(), max_response_size=100)
+    size = len(json.dumps(["k" * 1000]))
+    assert info.value.message == (
+        f"200 response not read: Content-Length {size:,} is over the limit "
+        "(max_response_size=100 bytes; raise it on the client if such answers are expected)"
+    )
+    assert info.value.limit == 100
+    assert info.value.response.content == b""
+    assert info.value.status_code == 200
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_3xx_body_is_read_as_an_error_body_not_against_the_cap(
+    mode: str, server: ScriptedServer
+) -> None:
+    server.default = Reply(300, body=b"m" * 500, content_type="text/plain")
+    with pytest.raises(RedirectError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list(), max_response_size=100)
+    assert info.value.message == "m" * 200 + "... [300 more characters]"
+
+
+def _gzipped_keys() -> bytes:
+    return gzip.compress(json.dumps([samples.SSH_KEY]).encode())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_a_transport_already_decoded_is_not_decoded_again(mode: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = httpx.Response(
+            200,
+            content=_gzipped_keys(),
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+        response.read()  # decoded here, as some in-memory transports hand it over
+        return response
+
+    transport = httpx.MockTransport(handler)
+
+    def http() -> httpx.Client | httpx.AsyncClient:
+        if mode == "sync":
+            return httpx.Client(transport=transport)
+        return httpx.AsyncClient(transport=transport)
+
+    keys = run(mode, "http://127.0.0.1:9", lambda fs: fs.keys.list(), http=http)
+    assert [k.name for k in keys] == ["laptop"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_generated_layer_responses_describe_the_decoded_body(
+    mode: str, server: ScriptedServer
+) -> None:
+    server.default = Reply(body=_gzipped_keys(), headers={"Content-Encoding": "gzip"})
+
+    def scenario(fs: Any) -> Any:
+        client = fs.generated_client()
+        if mode == "sync":
+            return list_keys.sync_detailed(client=client)
+        return list_keys.asyncio_detailed(client=client)
+
+    response = run(mode, server.url, scenario)
+    assert response.status_code == 200
+    assert json.loads(response.content) == [samples.SSH_KEY]
+    assert "content-encoding" not in {k.lower() for k in response.headers}
+    assert response.parsed[0].name == "laptop"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_header_holding_part_of_the_token_is_not_an_echo(
+    mode: str, server: ScriptedServer
+) -> None:
+    token = "XXsk-abcdefgh-0123"
+    server.default = Reply(json=[], headers={"X-Echo": token[2:]})
+
+    def scenario(fs: Any) -> Any:
+        client = fs.generated_client()
+        if mode == "sync":
+            return list_keys.sync_detailed(client=client)
+        return list_keys.asyncio_detailed(client=client)
+
+    response = run(mode, server.url, scenario, token=token)
+    assert response.headers["x-echo"] == token[2:]
+    assert response.headers["content-length"] == "2"
