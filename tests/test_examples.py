@@ -74,7 +74,9 @@ def check_service_credentials(out: str) -> None:
     assert out.count("↻ new token (one request for all 20 tasks)") == 3, out
     calls = re.search(r"^  (\d+) calls over 4\.5s, all succeeded$", out, re.MULTILINE)
     assert calls, out
-    assert int(calls[1]) >= 20 * 10  # each task calls every 0.4 s
+    # Each task calls every 0.4 s (~11 calls in 4.5 s); a loaded CI machine manages
+    # fewer, but every task keeps calling across both renewals.
+    assert int(calls[1]) >= 20 * 5
     _lines_match(
         out,
         r"^  token requests: 3 \(one per lifetime, not one per task\)$",
