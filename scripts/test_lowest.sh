@@ -41,7 +41,7 @@ for node in tree.body:
         target = node.targets[0]
         if isinstance(target, ast.Name) and target.id.startswith("LOWEST_"):
             ns[target.id] = ast.literal_eval(node.value)
-    elif isinstance(node, ast.FunctionDef) and node.name in ("_normal", "lowest_pins"):
+    elif isinstance(node, ast.FunctionDef) and node.name in ("_skip_option", "_normal", "lowest_pins"):
         exec(compile(ast.Module([node], []), "noxfile.py", "exec"), ns)
 
 mode, args = sys.argv[1], sys.argv[2:]
@@ -58,7 +58,7 @@ print("hash", digest.hexdigest())
 for pin in pins:
     print("pin", pin)
 for test in ns["LOWEST_SKIPPED"]:
-    print("skip", f"--deselect={test}" if "::" in test else f"--ignore={test}")
+    print("skip", ns["_skip_option"](test))
 for arg in ns["LOWEST_PYTEST_ARGS"]:
     print("arg", arg)
 PY
