@@ -158,6 +158,40 @@ def test_a_new_token_is_logged(
     assert record.levelno == logging.INFO
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_region_client_fetches_regions_from_the_global_api(
+    mode: str, server: ScriptedServer, other_server: ScriptedServer
+) -> None:
+    server.default = Reply(json=[{"name": "east", "url": other_server.url}])
+    other_server.default = Reply(404, {"message": "no /regions here"})
+
+    def scenario(fs: Any) -> Any:
+        if mode == "sync":
+            return fs.region("east").region("east", refresh=True).base_url
+
+        async def go() -> Any:
+            east = await fs.region("east")
+            return (await east.region("east", refresh=True)).base_url
+
+        return go()
+
+    base = f"{server.url}/api/v1alpha1"
+    assert str(run(mode, base, scenario)) == f"{other_server.url}/api/v1alpha1"
+    assert [r.path for r in server.requests] == ["/api/v1alpha1/regions"] * 2
+    assert other_server.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_token_in_the_base_url_is_scrubbed_from_the_region_log_line(
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.default = Reply(json=[{"name": "r1", "url": server.url}])
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        run(mode, f"{server.url}/{TOKEN}", lambda fs: fs.region("r1"))
+    (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
+    assert record.getMessage() == f"fetched 1 regions from {server.url}/[REDACTED]/regions: r1"
+
+
 # -- bodies --------------------------------------------------------------------------------
 
 
@@ -238,7 +272,8 @@ def test_a_header_holding_part_of_the_token_is_not_an_echo(
     mode: str, server: ScriptedServer
 ) -> None:
     token = "XXsk-abcdefgh-0123"
-    server.default = Reply(json=[], headers={"X-Echo": token[2:]})
+    # (two of them: whatever the order of the headers, one follows another)
+    server.default = Reply(json=[], headers={"X-Echo": token[2:], "X-Echo-Too": token[2:]})
 
     def scenario(fs: Any) -> Any:
         client = fs.generated_client()

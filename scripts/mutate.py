@@ -1,0 +1,412 @@
+"""Mutation testing of the hand-written modules with mutmut 3 (`make mutate`).
+
+    python scripts/mutate.py                  from scratch: every mutant of every module
+    python scripts/mutate.py _retry errors    these modules' mutants again (the rest kept)
+    python scripts/mutate.py --survivors      only the mutants that survived last time
+    python scripts/mutate.py --resume         only the mutants not run yet (a run cut short)
+    python scripts/mutate.py --report         the table of the last run; nothing is run
+    python scripts/mutate.py --quick tests/test_strength_retry.py [module ...]
+                                              the last survivors against these tests only
+                                              (with --resume: the mutants not run yet)
+
+What is mutated and which tests run is set in setup.cfg's [mutmut] section. mutmut
+works in a copy of the project, `mutants/`, which it keeps as its cache; a run from
+scratch deletes it first, because mutmut re-tests a survivor only when told to, not
+when the tests change.
+
+Prints, per module, the mutants killed out of those that count, and each mutant that
+was not killed, with its diff. Exits non-zero when a module scores under
+`--threshold` percent, or when an entry of the ignore list no longer matches its
+mutant.
+
+`--quick` is for writing tests: each survivor runs only the given tests (in a
+process of its own, with the mutant switched on, as mutmut runs it), and one they
+kill is recorded as killed. Sound because a kill by any test is a kill; a survivor
+they do not kill stays one (with --resume, one not run stays not run, for mutmut).
+
+The ignore list (mutation/equivalent.txt) holds the equivalent mutants: changes no
+caller can observe. They are not run. Each entry names the mutant, repeats the line
+the mutant writes (so that an entry cannot silently start to excuse another mutant
+once the numbering shifts) and says why nothing observable changes:
+
+    fluidstack_client._retry.x_backoff__mutmut_7
+        + base = min(policy.initial_delay * 2.0 ** min(retries_done, 65), policy.max_delay)
+        why: 2**64 x any delay is already past any cap; 2**65 is too
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+IGNORE_LIST = ROOT / "mutation" / "equivalent.txt"
+PACKAGE = "fluidstack_client"
+DEFAULT_THRESHOLD = 95.0
+QUICK_TIMEOUT = 600  # seconds for one survivor against the --quick tests
+
+# mutmut's exit codes (mutmut/stats.py), in the groups that matter here.
+DETECTED = {
+    1: "killed",
+    3: "killed",  # pytest's internal error
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -11: "crashed",
+    -9: "crashed",
+}
+UNDETECTED = {0: "survived", 33: "no tests", 5: "no tests", 34: "skipped", 37: "type check"}
+IGNORED = "ignored"
+# Anything else (None: not run; 2: interrupted; other codes: suspicious) is neither.
+
+
+@dataclass
+class Entry:
+    mutant: str
+    lines: list[str]
+    why: str
+
+
+@dataclass
+class Module:
+    name: str
+    counts: Counter[str] = field(default_factory=Counter)
+    missed: list[tuple[str, str]] = field(default_factory=list)  # (mutant, status)
+
+    @property
+    def counted(self) -> int:
+        return sum(n for status, n in self.counts.items() if status != IGNORED)
+
+    @property
+    def killed(self) -> int:
+        return sum(n for status, n in self.counts.items() if status in DETECTED.values())
+
+    @property
+    def score(self) -> float:
+        return 100.0 if self.counted == 0 else 100.0 * self.killed / self.counted
+
+
+# -- the ignore list ---------------------------------------------------------------------
+
+
+def read_ignore_list(path: Path = IGNORE_LIST) -> dict[str, Entry]:
+    """The entries of the ignore list, by mutant. A malformed entry is an error."""
+    entries: dict[str, Entry] = {}
+    current: Entry | None = None
+    if not path.exists():
+        return entries
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.rstrip()
+        if not line or line.lstrip().startswith("#"):
+            continue
+        if not raw[0].isspace():
+            if line in entries:
+                raise SystemExit(f"{path}:{number}: {line} is listed twice")
+            current = entries[line] = Entry(line, [], "")
+            continue
+        body = line.strip()
+        if current is None:
+            raise SystemExit(f"{path}:{number}: an indented line before any mutant")
+        if body.startswith("+ "):
+            current.lines.append(body[2:].strip())
+        elif body.startswith("why:"):
+            current.why = body[4:].strip()
+        else:
+            raise SystemExit(f"{path}:{number}: expected '+ <line>' or 'why: <reason>'")
+    for entry in entries.values():
+        if not entry.lines or not entry.why:
+            raise SystemExit(f"{path}: {entry.mutant} needs its '+' line(s) and a 'why:'")
+    return entries
+
+
+# -- mutants and their results -----------------------------------------------------------
+
+
+def module_of(mutant: str) -> str:
+    return mutant.partition(".x")[0]
+
+
+SOURCES: dict[str, str] = {}  # module -> its file, as load_results() finds them
+
+
+def source_of(module: str) -> str:
+    if module in SOURCES:
+        return SOURCES[module]
+    path = module.replace(".", "/")
+    return f"{path}/__init__.py" if (ROOT / path).is_dir() else f"{path}.py"
+
+
+def all_mutants() -> list[str]:
+    """Every mutant mutmut will make, named as it names them (generated here, the same
+    way, so that the ignored ones can be left out of the run)."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+    from mutmut.utils.file_utils import walk_mutatable_files
+    from mutmut.utils.format_utils import get_mutant_name
+
+    names: list[str] = []
+    for path in sorted(walk_mutatable_files()):
+        mutated = mutate_file_contents(str(path), path.read_text())
+        names += [get_mutant_name(path, name) for name in mutated.mutant_names]
+    return names
+
+
+def load_results() -> dict[str, dict[str, int | None]]:
+    """module -> exit code by mutant, from mutmut's .meta files."""
+    results: dict[str, dict[str, int | None]] = {}
+    for meta in sorted(MUTANTS.glob(f"{PACKAGE}/**/*.py.meta")):
+        codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        if codes:
+            module = module_of(next(iter(codes)))
+            results[module] = codes
+            SOURCES[module] = str(meta.relative_to(MUTANTS)).removesuffix(".meta")
+    return results
+
+
+def record(results: dict[str, int]) -> None:
+    """Write exit codes into mutmut's .meta files (as mutmut itself does)."""
+    by_module: dict[str, dict[str, int]] = {}
+    for mutant, code in results.items():
+        by_module.setdefault(module_of(mutant), {})[mutant] = code
+    for module, codes in by_module.items():
+        meta = MUTANTS / (source_of(module) + ".meta")
+        data = json.loads(meta.read_text())
+        data["exit_code_by_key"].update(codes)
+        meta.write_text(json.dumps(data, indent=4))
+
+
+def status_of(code: int | None) -> str:
+    if code in DETECTED:
+        return DETECTED[code]
+    if code in UNDETECTED:
+        return UNDETECTED[code]
+    if code is None:
+        return "not run"
+    return "interrupted" if code == 2 else f"suspicious ({code})"
+
+
+def diff_of(mutant: str) -> str:
+    """mutmut's diff of one mutant (read from mutants/, as `mutmut show` does)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    return get_diff_for_mutant(mutant, path=source_of(module_of(mutant)))
+
+
+def changed_lines(diff: str) -> list[str]:
+    return [
+        line
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def mutated_lines(diff: str) -> list[str]:
+    return [line[1:].strip() for line in changed_lines(diff) if line.startswith("+")]
+
+
+def score(
+    results: dict[str, dict[str, int | None]], ignore: dict[str, Entry]
+) -> tuple[list[Module], list[str]]:
+    """Per-module tallies, and what is wrong with the ignore list."""
+    modules: list[Module] = []
+    problems: list[str] = []
+    for name, codes in results.items():
+        if all(code is None for code in codes.values()):
+            continue  # not run at all (a run of other modules)
+        module = Module(name)
+        for mutant, code in sorted(codes.items(), key=lambda item: _natural(item[0])):
+            status = status_of(code)
+            entry = ignore.get(mutant)
+            if entry is not None:
+                actual = mutated_lines(diff_of(mutant))
+                if actual != entry.lines:
+                    problems.append(
+                        f"{mutant} writes {actual!r}, not {entry.lines!r}: a stale entry, "
+                        "check that mutant again"
+                    )
+                elif status in DETECTED.values():
+                    problems.append(f"{mutant} is listed as equivalent, but the tests kill it")
+                else:
+                    module.counts[IGNORED] += 1
+                    continue
+            module.counts[status] += 1
+            if status not in DETECTED.values():
+                module.missed.append((mutant, status))
+        modules.append(module)
+    for mutant in sorted(ignore):
+        if module_of(mutant) in results and mutant not in results[module_of(mutant)]:
+            problems.append(f"{mutant} is in the ignore list, but mutmut makes no such mutant")
+    return modules, problems
+
+
+def _natural(mutant: str) -> tuple[str, int]:
+    stem, _, number = mutant.rpartition("_")
+    return (stem, int(number) if number.isdigit() else 0)
+
+
+def report(modules: list[Module], problems: list[str], threshold: float, gated: set[str]) -> int:
+    width = max([len(m.name) for m in modules] + [6])
+    print(f"\n{'module':<{width}}  mutants  ignored  killed  missed   score")
+    total = Module("total")
+    for m in modules:
+        total.counts.update(m.counts)
+        flag = "  < threshold" if m.name in gated and m.score < threshold else ""
+        print(
+            f"{m.name:<{width}}  {sum(m.counts.values()):>7}  {m.counts[IGNORED]:>7}"
+            f"  {m.killed:>6}  {len(m.missed):>6}  {m.score:5.1f}%{flag}"
+        )
+    missed = [
+        (mutant, status)
+        for m in modules
+        if m.name in gated
+        for mutant, status in m.missed
+        if status != "not run"  # (a run still going, or one that was stopped)
+    ]
+    print(
+        f"{'total':<{width}}  {sum(total.counts.values()):>7}  {total.counts[IGNORED]:>7}"
+        f"  {total.killed:>6}  {sum(len(m.missed) for m in modules):>6}  {total.score:5.1f}%"
+    )
+    print("outcomes: " + ", ".join(f"{n} {status}" for status, n in sorted(total.counts.items())))
+    if missed:
+        print(f"\n{len(missed)} mutants not killed (`mutmut show <mutant>` for the function):")
+        for mutant, status in missed:
+            print(f"  {mutant}  [{status}]")
+            for line in changed_lines(diff_of(mutant)):
+                print(f"      {line}")
+    for problem in problems:
+        print(f"ignore list: {problem}", file=sys.stderr)
+    failing = [m.name for m in modules if m.name in gated and m.score < threshold]
+    if failing:
+        print(f"\nunder {threshold:g}%: {', '.join(failing)}", file=sys.stderr)
+    return 1 if failing or problems else 0
+
+
+# -- running -----------------------------------------------------------------------------
+
+
+def run_mutmut(names: list[str], max_children: int) -> int:
+    """`mutmut run` on exactly these mutants."""
+    MUTANTS.mkdir(exist_ok=True)
+    (MUTANTS / ".gitignore").write_text("*\n")  # whatever the checkout's .gitignore says
+    mutmut = Path(sys.executable).parent / "mutmut"
+    command = [str(mutmut), "run", "--max-children", str(max_children), *names]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
+def quick(names: list[str], tests: list[str], jobs: int) -> dict[str, int]:
+    """Run each mutant against `tests` only; the exit code of each run, by mutant."""
+    stale = [
+        path
+        for path in {source_of(module_of(n)) for n in names}
+        if (ROOT / path).stat().st_mtime > (MUTANTS / path).stat().st_mtime
+    ]
+    if stale:
+        raise SystemExit(f"changed since the mutants were made: {stale}; run mutmut first")
+    # The tests as they are in the checkout (not mutmut's copy, which a run in progress
+    # uses); the package is the mutated one in mutants/, the working directory.
+    tests = [str((ROOT / test).resolve()) for test in tests]
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    extra = parser.get("mutmut", "pytest_add_cli_args", fallback="").split()
+    # (schemathesis's plugin takes a second to load, and no test run here needs it)
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "--rootdir=.", "-p", "no:randomly"]
+    command += ["-p", "no:schemathesis", *extra, *tests]
+    # Bytecode is cached: a mutated module is ten times its source, slow to compile.
+    base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    def one(mutant: str) -> int:
+        env = dict(base_env, MUTANT_UNDER_TEST=mutant, PY_IGNORE_IMPORTMISMATCH="1")
+        try:
+            done = subprocess.run(
+                command, cwd=MUTANTS, env=env, capture_output=True, timeout=QUICK_TIMEOUT
+            )
+        except subprocess.TimeoutExpired:
+            return 36
+        return done.returncode
+
+    clean = one("")
+    if clean != 0:
+        raise SystemExit(f"the --quick tests fail without any mutant (exit {clean})")
+    results: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for mutant, code in zip(names, pool.map(one, names), strict=True):
+            results[mutant] = code
+            print(f"  {status_of(code) if code else 'survived':<10} {mutant}", flush=True)
+    return results
+
+
+def module_name(arg: str) -> str:
+    name = arg.removesuffix(".py").replace("/", ".")
+    return name if name.startswith(f"{PACKAGE}.") else f"{PACKAGE}.{name}"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="e.g. _retry errors (default: all)")
+    parser.add_argument("--survivors", action="store_true", help="re-run the last survivors")
+    parser.add_argument("--resume", action="store_true", help="run the mutants not run yet")
+    parser.add_argument("--report", action="store_true", help="print the last results only")
+    parser.add_argument("--quick", action="append", default=[], metavar="TEST", help="see above")
+    parser.add_argument("--no-record", action="store_true", help="--quick: only print")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    args = parser.parse_args(argv)
+
+    os.chdir(ROOT)
+    started = time.monotonic()
+    ignore = read_ignore_list()
+    modules = [module_name(m) for m in args.modules]
+    wanted = set(modules)
+    if args.quick or args.survivors or args.resume:
+        names = [
+            mutant
+            for module, codes in load_results().items()
+            if not wanted or module in wanted
+            for mutant, code in codes.items()
+            if (code is None if args.resume else code in UNDETECTED) and mutant not in ignore
+        ]
+        print(f"{len(names)} mutants to run", flush=True)
+        if names and args.quick:
+            killed = {m: c for m, c in quick(names, args.quick, args.max_children).items() if c}
+            print(f"{len(killed)} of {len(names)} killed by {' '.join(args.quick)}")
+            if args.no_record:
+                return 0
+            record(killed)
+        elif names:
+            code = run_mutmut(names, args.max_children)
+            if code != 0:
+                return code
+    elif not args.report:
+        if not modules:
+            shutil.rmtree(MUTANTS, ignore_errors=True)
+        names = [
+            n for n in all_mutants() if (not wanted or module_of(n) in wanted) and n not in ignore
+        ]
+        code = run_mutmut(names, args.max_children)
+        if code != 0:
+            print(f"mutmut run exited with {code}", file=sys.stderr)
+            return code
+    results = load_results()
+    if not results:
+        raise SystemExit("no mutation results: run without --report first")
+    measured, problems = score(results, ignore)
+    gated = wanted or {m.name for m in measured}
+    status = report(measured, problems, args.threshold, gated)
+    print(f"\n{time.monotonic() - started:.0f}s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

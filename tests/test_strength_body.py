@@ -1,0 +1,133 @@
+"""Content-Encoding as a server may send it: each coding the client accepts or refuses
+(and what the refusal says), raw and wrapped deflate told apart, what follows the end
+of a stream, and the size cap's message. Real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from typing import Any
+
+import pytest
+import samples
+from clients import MODES, run
+from scripted_server import Reply, ScriptedServer
+
+from fluidstack_client import APIResponseValidationError, ResponseTooLargeError
+from fluidstack_client._body import MAX_CODINGS, BodyReader
+
+KEYS = [samples.SSH_KEY]
+BODY = json.dumps(KEYS).encode()
+
+
+def raw_deflate(data: bytes, level: int = 6) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _keys(mode: str, server: ScriptedServer, body: bytes, coding: str, **options: Any) -> Any:
+    server.default = Reply(body=body, headers={"Content-Encoding": coding})
+    return run(mode, server.url, lambda fs: fs.keys.list(), **options)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("identity", lambda b: b),
+        ("gzip, ", gzip.compress),
+        (" , gzip", gzip.compress),
+        ("identity, gzip", gzip.compress),
+        ("GZIP", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", raw_deflate),
+        ("gzip, deflate", lambda b: zlib.compress(gzip.compress(b))),
+    ],
+)
+def test_accepted_codings(mode: str, coding: str, encode: object, server: ScriptedServer) -> None:
+    body = encode(BODY)  # type: ignore[operator]
+    assert [k.name for k in _keys(mode, server, body, coding)] == ["laptop"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_raw_deflate_that_looks_like_a_zlib_header_by_its_checksum_alone(
+    mode: str, server: ScriptedServer
+) -> None:
+    # A stored block of 54 bytes: its first two bytes (01 36) are a multiple of 31, but
+    # the first is no zlib header (compression method 8): it is raw deflate.
+    key = {"name": "k", "key": "ssh-ed25519 " + "A" * 16}
+    body = json.dumps([key]).encode()
+    encoded = raw_deflate(body, level=0)
+    assert encoded[:2] == b"\x01\x36"
+    assert int.from_bytes(encoded[:2], "big") % 31 == 0
+    assert [k.key for k in _keys(mode, server, encoded, "deflate")] == [key["key"]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_two_byte_deflate_stream_is_decoded(mode: str, server: ScriptedServer) -> None:
+    empty = raw_deflate(b"")
+    assert len(empty) == 2
+    with pytest.raises(APIResponseValidationError) as info:
+        _keys(mode, server, empty, "deflate")
+    # It decoded (to nothing): the complaint is about the empty body, not the encoding.
+    assert info.value.message.startswith("200 with a body that does not match the spec (")
+    assert "compressed" not in info.value.message
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bytes_after_the_end_of_a_deflate_stream_are_ignored(
+    mode: str, server: ScriptedServer
+) -> None:
+    body = zlib.compress(BODY) + b"trailing bytes"
+    assert [k.name for k in _keys(mode, server, body, "deflate")] == ["laptop"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_several_gzip_members_are_one_body(mode: str, server: ScriptedServer) -> None:
+    half = len(BODY) // 2
+    body = gzip.compress(BODY[:half]) + gzip.compress(BODY[half:])
+    assert [k.name for k in _keys(mode, server, body, "gzip")] == ["laptop"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("coding", "what"),
+    [
+        ("br", "br"),
+        ("br, zstd", "br, zstd"),
+        ("gzip, compress", "compress"),
+        ("x" * 150, "x" * 100),
+        (", ".join(["gzip"] * (MAX_CODINGS + 1)), f"{MAX_CODINGS + 1} stacked encodings"),
+    ],
+)
+def test_refused_codings_say_which(
+    mode: str, coding: str, what: str, server: ScriptedServer
+) -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        _keys(mode, server, BODY, coding)
+    assert info.value.message == (
+        f"200 unsupported Content-Encoding ({what}); body starts: (empty)"
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_over_the_cap_without_a_length_says_so(mode: str, server: ScriptedServer) -> None:
+    big = json.dumps([samples.SSH_KEY] * 20).encode()
+    with pytest.raises(ResponseTooLargeError) as info:
+        _keys(mode, server, gzip.compress(big), "gzip", max_response_size=500)
+    assert info.value.message == (
+        "200 response not read: the body is larger than 500 bytes (max_response_size=500 "
+        "bytes; raise it on the client if such answers are expected)"
+    )
+
+
+def test_the_reader_by_itself() -> None:
+    reader = BodyReader("deflate", 1000)
+    for byte in zlib.compress(BODY):  # one byte at a time: the zlib header is split
+        reader.feed(bytes([byte]))
+    assert reader.result() == BODY
+    truncating = BodyReader(None, 5, truncate=True)
+    truncating.feed(b"0123456789")
+    assert (truncating.result(), truncating.done, truncating.truncated) == (b"01234", True, True)
