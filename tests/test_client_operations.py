@@ -11,12 +11,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import attrs
 import pytest
 import samples
 from clients import MODES, TOKEN, run
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
+    UNSET,
     Cluster,
     ClusterHealth,
     ClusterType,
@@ -75,19 +77,8 @@ INSTANCE = Instance(
     # nanoseconds on the wire; Python keeps microseconds
     updated_at=datetime.datetime(2026, 11, 27, 10, 11, 12, 123456, tzinfo=datetime.UTC),
 )
-INSTANCE_MINIMAL = Instance(
-    id=uuid.UUID(samples.INSTANCE_ID),
-    name="gpu-0",
-    type_="h100-80gb-sxm",
-    state=InstanceState.RUNNING,
-    ip=None,
-    image="ubuntu-22.04",
-    preemptible=False,
-    ephemeral=True,
-    tags=_tags(team="ml", env="dev"),
-    project_id=samples.PROJECT_ID,
-    region="us-east-1",
-)
+# The same instance without the optional fields the server may leave out.
+INSTANCE_MINIMAL = attrs.evolve(INSTANCE, updated_at=UNSET)
 
 OPERATIONS: dict[str, Op] = {
     "ListRegions": Op(
