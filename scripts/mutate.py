@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import itertools
 import json
 import os
 import shutil
@@ -305,8 +306,14 @@ def run_mutmut(names: list[str], max_children: int) -> int:
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
-def quick(names: list[str], tests: list[str], jobs: int) -> dict[str, int]:
-    """Run each mutant against `tests` only; the exit code of each run, by mutant."""
+# Only a test failure (1) or a hang (36) is a kill; a run ended from outside (a signal)
+# or interrupted proves nothing either way, and is not recorded.
+QUICK_KILLS = (1, 36)
+
+
+def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[str, int]:
+    """Run each mutant against `tests` only; the exit code of each run, by mutant.
+    With `keep`, each kill is recorded as it comes (a run cut short keeps its work)."""
     stale = [
         path
         for path in {source_of(module_of(n)) for n in names}
@@ -320,11 +327,16 @@ def quick(names: list[str], tests: list[str], jobs: int) -> dict[str, int]:
     parser = configparser.ConfigParser()
     parser.read(ROOT / "setup.cfg")
     extra = parser.get("mutmut", "pytest_add_cli_args", fallback="").split()
+    # `-p name` options go to PYTEST_PLUGINS (plugins to load) or stay (no:name).
+    plugins = [name for flag, name in itertools.pairwise(extra) if flag == "-p"]
+    loaded = [name for name in plugins if not name.startswith("no:")]
+    blocked = [arg for name in plugins if name.startswith("no:") for arg in ("-p", name)]
     # (schemathesis's plugin takes a second to load, and no test run here needs it)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "--rootdir=.", "-p", "no:randomly"]
-    command += ["-p", "no:schemathesis", *extra, *tests]
+    command += ["-p", "no:schemathesis", *blocked, *tests]
     # Bytecode is cached: a mutated module is ten times its source, slow to compile.
     base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base_env["PYTEST_PLUGINS"] = ",".join(loaded)
 
     def one(mutant: str) -> int:
         env = dict(base_env, MUTANT_UNDER_TEST=mutant, PY_IGNORE_IMPORTMISMATCH="1")
@@ -343,7 +355,10 @@ def quick(names: list[str], tests: list[str], jobs: int) -> dict[str, int]:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for mutant, code in zip(names, pool.map(one, names), strict=True):
             results[mutant] = code
-            print(f"  {status_of(code) if code else 'survived':<10} {mutant}", flush=True)
+            shown = {0: "survived", 1: "killed", 36: "timeout"}.get(code, f"exit {code}")
+            print(f"  {shown:<10} {mutant}", flush=True)
+            if keep and code in QUICK_KILLS:
+                record({mutant: code})
     return results
 
 
@@ -379,11 +394,14 @@ def main(argv: list[str]) -> int:
         ]
         print(f"{len(names)} mutants to run", flush=True)
         if names and args.quick:
-            killed = {m: c for m, c in quick(names, args.quick, args.max_children).items() if c}
+            ran = quick(names, args.quick, args.max_children, keep=not args.no_record)
+            killed = [m for m, c in ran.items() if c in QUICK_KILLS]
+            unsure = sorted(m for m, c in ran.items() if c not in (0, *QUICK_KILLS))
             print(f"{len(killed)} of {len(names)} killed by {' '.join(args.quick)}")
+            if unsure:
+                print(f"{len(unsure)} runs ended otherwise (not recorded): {' '.join(unsure)}")
             if args.no_record:
                 return 0
-            record(killed)
         elif names:
             code = run_mutmut(names, args.max_children)
             if code != 0:
