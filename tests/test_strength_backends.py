@@ -10,11 +10,13 @@ import contextlib
 import gc
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 from clients import TOKEN
@@ -23,6 +25,7 @@ from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import APITimeoutError, Fluidstack
 from fluidstack_client._async_backend import SingleFlight
+from fluidstack_client._sync_backend import _clamp, _DeadlineBackend, _DeadlineStream, deadline
 
 
 @contextlib.contextmanager
@@ -206,3 +209,126 @@ def test_a_flight_nobody_waits_for_leaves_nothing_unretrieved(
         gc.collect()
     problems = [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.WARNING]
     assert [r.getMessage() for r in problems] == []
+
+
+# -- the sync deadline's socket wrappers, as units (httpcore's stream and backend API) -----
+
+
+class StubStream(httpcore.NetworkStream):
+    """Records the timeout each call was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.calls.append(("read", timeout))
+        return b"data"
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.calls.append(("write", timeout))
+
+    def close(self) -> None:
+        self.calls.append(("close", None))
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        self.calls.append(("start_tls", (server_hostname, timeout)))
+        return self
+
+    def get_extra_info(self, info: str) -> Any:
+        return f"info:{info}"
+
+
+class StubBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.stream = StubStream()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        self.calls.append(("tcp", (host, port, timeout, local_address, socket_options)))
+        return self.stream
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        self.calls.append(("unix", (path, timeout, socket_options)))
+        return self.stream
+
+    def sleep(self, seconds: float) -> None:
+        self.calls.append(("sleep", (seconds,)))
+
+
+def test_without_a_deadline_the_timeouts_pass_through() -> None:
+    backend = StubBackend()
+    wrapped = _DeadlineBackend(backend)
+    options = [(1, 2, 3)]
+    stream = wrapped.connect_tcp("h", 80, 1.5, "10.0.0.1", options)
+    assert backend.calls == [("tcp", ("h", 80, 1.5, "10.0.0.1", options))]
+    stream.write(b"x", 2.0)
+    assert stream.read(10, None) == b"data"
+    tls = stream.start_tls(ssl.create_default_context(), "h", 3.0)
+    assert stream.get_extra_info("is_readable") == "info:is_readable"
+    stream.close()
+    assert backend.stream.calls == [
+        ("write", 2.0),
+        ("read", None),
+        ("start_tls", ("h", 3.0)),
+        ("close", None),
+    ]
+    assert isinstance(tls, httpcore.NetworkStream)
+    unix = wrapped.connect_unix_socket("/run/api.sock", 4.0, options)
+    assert unix.read(1, 0.5) == b"data"
+    wrapped.sleep(0.25)
+    assert backend.calls[1:] == [
+        ("unix", ("/run/api.sock", 4.0, options)),
+        ("sleep", (0.25,)),
+    ]
+
+
+def test_within_a_deadline_each_timeout_is_cut_to_what_is_left() -> None:
+    backend = StubBackend()
+    wrapped = _DeadlineBackend(backend)
+    with deadline(5.0):
+        stream = wrapped.connect_tcp("h", 80, 30.0)
+        wrapped.connect_unix_socket("/s", None)
+        stream.read(10, 1.0)  # shorter than what is left: kept
+        stream.write(b"x", None)  # none: what is left
+        stream.start_tls(ssl.create_default_context(), "h", 60.0)
+    tcp_timeout = backend.calls[0][1][2]
+    unix_timeout = backend.calls[1][1][1]
+    assert 4.0 < tcp_timeout <= 5.0
+    assert 4.0 < unix_timeout <= 5.0
+    calls = dict(backend.stream.calls)
+    assert calls["read"] == 1.0
+    assert 4.0 < calls["write"] <= 5.0
+    assert 4.0 < calls["start_tls"][1] <= 5.0
+    assert _clamp(None, httpcore.ReadTimeout) is None  # no deadline any more
+
+
+@pytest.mark.parametrize(
+    ("call", "expired"),
+    [
+        (lambda w, s: w.connect_tcp("h", 80, 1.0), httpcore.ConnectTimeout),
+        (lambda w, s: w.connect_unix_socket("/s", 1.0), httpcore.ConnectTimeout),
+        (lambda w, s: s.read(10, 1.0), httpcore.ReadTimeout),
+        (lambda w, s: s.write(b"x", 1.0), httpcore.WriteTimeout),
+        (lambda w, s: s.start_tls(ssl.create_default_context(), "h", 1.0), httpcore.ConnectTimeout),
+    ],
+)
+def test_past_the_deadline_each_call_raises_its_timeout(call: Any, expired: type) -> None:
+    backend = StubBackend()
+    wrapped = _DeadlineBackend(backend)
+    stream = _DeadlineStream(backend.stream)
+    with deadline(0.0), pytest.raises(expired) as info:
+        call(wrapped, stream)
+    assert str(info.value) == "the attempt's deadline passed"
+    assert backend.calls == []
+    assert backend.stream.calls == []

@@ -14,7 +14,11 @@ import samples
 from clients import MODES, run
 from scripted_server import Reply, ScriptedServer
 
-from fluidstack_client import APIResponseValidationError, ResponseTooLargeError
+from fluidstack_client import (
+    APIResponseValidationError,
+    InternalServerError,
+    ResponseTooLargeError,
+)
 from fluidstack_client._body import MAX_CODINGS, BodyReader
 
 KEYS = [samples.SSH_KEY]
@@ -110,6 +114,17 @@ def test_refused_codings_say_which(
     assert info.value.message == (
         f"200 unsupported Content-Encoding ({what}); body starts: (empty)"
     )
+    assert info.value.response.content == b""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_error_body_that_does_not_decode_is_left_out(mode: str, server: ScriptedServer) -> None:
+    server.default = Reply(500, body=b"not really brotli", headers={"Content-Encoding": "br"})
+    with pytest.raises(InternalServerError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list(), max_retries=0)
+    assert info.value.message == "Internal Server Error"
+    assert info.value.response.content == b""
+    assert info.value.body is None
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -9,13 +9,14 @@ import gzip
 import inspect
 import json
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import httpx
 import pytest
 import samples
 from clients import MODES, TOKEN, run
+from hostile_server import Conn, HostileServer
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
@@ -284,3 +285,82 @@ def test_a_header_holding_part_of_the_token_is_not_an_echo(
     response = run(mode, server.url, scenario, token=token)
     assert response.headers["x-echo"] == token[2:]
     assert response.headers["content-length"] == "2"
+
+
+# -- what goes over the wire, and over which connection ------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_headers_a_call_sends(mode: str, server: ScriptedServer) -> None:
+    server.queue(Reply(json=[]), Reply(200))
+
+    def scenario(fs: Any) -> Any:
+        if mode == "sync":
+            fs.keys.list()
+            return fs.keys.register(name="k", key="ssh-ed25519 A")
+
+        async def go() -> Any:
+            await fs.keys.list()
+            return await fs.keys.register(name="k", key="ssh-ed25519 A")
+
+        return go()
+
+    run(mode, server.url, scenario)
+    get, post = server.requests
+    common = {
+        "accept": "*/*",
+        "accept-encoding": "gzip, deflate",
+        "authorization": f"Bearer {TOKEN}",
+        "connection": "keep-alive",
+        "host": server.url.removeprefix("http://"),
+    }
+    assert {k: v for k, v in get.headers.items() if k != "user-agent"} == common
+    assert get.headers["user-agent"].startswith("fluidstack-client/")
+    assert get.headers["user-agent"].endswith(" (python-httpx)")
+    assert {k: v for k, v in post.headers.items() if k != "user-agent"} == {
+        **common,
+        "content-length": str(len(post.body)),
+        "content-type": "application/json",
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reads_share_a_connection_and_each_write_gets_a_fresh_one(mode: str) -> None:
+    ports: list[tuple[str, int]] = []
+
+    def answer(conn: Conn) -> None:
+        ports.append((conn.request.method, conn.sock.getpeername()[1]))
+        conn.respond(200, b"[]", {"Content-Type": "application/json"})
+
+    def scenario(fs: Any) -> Any:
+        steps: list[Callable[[], Any]] = [
+            lambda: fs.keys.list(),
+            lambda: fs.keys.list(),
+            lambda: fs.keys.register(name="a", key="ssh-ed25519 A"),
+            lambda: fs.keys.register(name="b", key="ssh-ed25519 B"),
+            lambda: fs.keys.list(),
+        ]
+        if mode == "sync":
+            for step in steps:
+                step()
+            return fs
+
+        async def go() -> Any:
+            for step in steps:
+                await step()
+            return fs
+
+        return go()
+
+    with HostileServer(answer) as hostile:
+        fs = run(mode, hostile.url, scenario)
+    reads = {port for method, port in ports if method == "GET"}
+    writes = [port for method, port in ports if method == "POST"]
+    assert len(ports) == 5
+    assert len(reads) == 1  # one kept-alive connection for every read
+    assert len(set(writes)) == 2  # a new one for each write
+    assert not reads & set(writes)
+    # Closing the client closed both of its pools.
+    assert fs._shared.http.is_closed
+    assert fs._shared._writer is not None
+    assert fs._shared._writer.is_closed
