@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import samples
-from clients import MODES, run
+from clients import MODES, TOKEN, run
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
@@ -146,3 +146,23 @@ def test_the_reader_by_itself() -> None:
     truncating = BodyReader(None, 5, truncate=True)
     truncating.feed(b"0123456789")
     assert (truncating.result(), truncating.done, truncating.truncated) == (b"01234", True, True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_success_body_that_does_not_decode_keeps_no_echo_of_the_token(
+    mode: str, server: ScriptedServer
+) -> None:
+    # A 2xx whose gzip is broken, from a server that echoes the token in a header: the
+    # error names the problem, holds an empty body, and carries no copy of the token.
+    server.default = Reply(
+        body=b"not gzip at all",
+        headers={"Content-Encoding": "gzip", "X-Echo": f"Bearer {TOKEN}"},
+    )
+    with pytest.raises(APIResponseValidationError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list(), max_retries=0)
+    error = info.value
+    assert str(error).endswith("; body starts: (empty)")
+    assert error.response.content == b""
+    assert error.response.headers["X-Echo"] == "Bearer [REDACTED]"
+    for text in (str(error), repr(error), str(error.response.headers.raw)):
+        assert TOKEN not in text
