@@ -363,7 +363,11 @@ def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[
 
 
 def module_name(arg: str) -> str:
-    name = arg.removesuffix(".py").replace("/", ".")
+    """`_retry`, `_retry.py`, `fluidstack_client/_retry.py` -> fluidstack_client._retry;
+    `__init__` (or the package's own name) -> fluidstack_client."""
+    name = arg.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+    if name in (PACKAGE, "__init__"):
+        return PACKAGE
     return name if name.startswith(f"{PACKAGE}.") else f"{PACKAGE}.{name}"
 
 
