@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from clients import MODES, TOKEN, run
+from hostile_server import Conn, HostileServer
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
@@ -163,6 +166,39 @@ def test_max_connections_bounds_the_calls_in_flight(
         assert took >= 1.2  # one after another
     else:
         assert took < 1.1  # side by side
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_connection_the_pool_opens_is_kept_alive(mode: str) -> None:
+    # httpx keeps 20 idle connections unless told otherwise; the client keeps every one it
+    # may open, so a second burst as wide as the pool reuses all of the first's.
+    width = 25
+    ports: list[int] = []
+    lock = threading.Lock()
+
+    def answer(conn: Conn) -> None:
+        time.sleep(0.2)  # every call of a burst is in flight at once
+        with lock:
+            ports.append(conn.sock.getpeername()[1])
+        conn.respond(200, b"[]", {"Content-Type": "application/json"})
+
+    def scenario(fs: Any) -> Any:
+        if mode == "sync":
+            with ThreadPoolExecutor(width) as pool:
+                for _ in range(2):
+                    assert list(pool.map(lambda _: fs.keys.list(), range(width))) == [[]] * width
+            return None
+
+        async def go() -> None:
+            for _ in range(2):
+                assert await asyncio.gather(*(fs.keys.list() for _ in range(width))) == [[]] * width
+
+        return go()
+
+    with HostileServer(answer) as hostile:
+        run(mode, hostile.url, scenario, max_connections=width)
+    assert len(ports) == 2 * width
+    assert len(set(ports)) == width
 
 
 @pytest.mark.parametrize("bad", [0, -5, 1.5, "1", False])
