@@ -114,3 +114,18 @@ def test_the_token_is_scrubbed_from_httpx_log_lines(
     assert TOKEN not in lines[0]
     record = next(r for r in caplog.records if r.name == "httpx")
     assert record.args is None  # the message was replaced, not left to format again
+
+
+def test_each_logger_gets_one_scrubbing_filter_however_many_tokens() -> None:
+    # A service that builds a client (so a token) per request must not pile filters onto
+    # httpx's loggers: one filter serves every live token.
+    from fluidstack_client._logscrub import LOGGERS
+
+    def scrubbers() -> list[int]:
+        loggers = [logging.getLogger(name) for name in LOGGERS]
+        return [sum(type(f).__name__ == "_Scrub" for f in lg.filters) for lg in loggers]
+
+    clients = [Fluidstack(f"sk-test-token-number-{i:04d}") for i in range(3)]
+    assert scrubbers() == [1] * len(LOGGERS)
+    clients += [Fluidstack(f"sk-test-token-number-{i:04d}") for i in range(3, 6)]
+    assert scrubbers() == [1] * len(LOGGERS)
