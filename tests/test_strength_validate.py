@@ -182,3 +182,12 @@ def test_generated_client_requests_get_the_same_check(server: ScriptedServer) ->
             deregister_key.sync_detailed("a\x7fb", client=gc)
         assert deregister_key.sync_detailed("fine", client=gc).status_code == 204
     assert [r.path for r in server.requests] == ["/user/keys/fine"]
+
+
+def test_a_long_path_that_is_no_operation_is_cut_in_the_message() -> None:
+    path = "/" + "x" * 299
+    with pytest.raises(InvalidParameterError) as info:
+        match("GET", path)
+    assert str(info.value) == (
+        f"GET {path[:200]}... [100 more characters] is not an operation of the Management API"
+    )
