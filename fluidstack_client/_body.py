@@ -139,10 +139,10 @@ class BodyReader:
             if out:
                 self._push(level + 1, out)
             data = layer.tail or layer.next_member()
-            # A full piece may mean zlib holds more output back even with no input
-            # left (a long repeat cut at the piece boundary): ask again until it is
-            # drained. Otherwise, no input left (or none it will take) is the end.
-            if len(out) < PIECE and (not data or not out):
+            # Input left (the rest of a piece, or the next gzip member, even after an
+            # empty one) goes in again. So does none after a full piece: zlib may hold
+            # more output back (a long repeat cut at the piece boundary) until asked.
+            if not data and len(out) < PIECE:
                 break
 
     def _emit(self, data: bytes) -> None:

@@ -19,7 +19,14 @@ from fluidstack_client import (
     InternalServerError,
     ResponseTooLargeError,
 )
-from fluidstack_client._body import MAX_CODINGS, BodyReader
+from fluidstack_client._body import (
+    MAX_CODINGS,
+    PIECE,
+    BodyReader,
+    BodyTooLarge,
+    Undecodable,
+    check_json_density,
+)
 
 KEYS = [samples.SSH_KEY]
 BODY = json.dumps(KEYS).encode()
@@ -166,3 +173,80 @@ def test_a_success_body_that_does_not_decode_keeps_no_echo_of_the_token(
     assert error.response.headers["X-Echo"] == "Bearer [REDACTED]"
     for text in (str(error), repr(error), str(error.response.headers.raw)):
         assert TOKEN not in text
+
+
+# -- gzip members, and the reader's counting ---------------------------------------------
+
+EMPTY_MEMBER = gzip.compress(b"", mtime=0)  # 20 bytes that decode to nothing
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_empty_gzip_member_before_the_body_is_skipped(mode: str, server: ScriptedServer) -> None:
+    # RFC 1952 allows several members; a proxy that flushes early may send an empty one.
+    keys = _keys(mode, server, EMPTY_MEMBER + gzip.compress(BODY), "gzip")
+    assert [(k.name, k.key) for k in keys] == [(k["name"], k["key"]) for k in KEYS]
+
+
+def _feed(reader: BodyReader, data: bytes, size: int = 1000) -> None:
+    for start in range(0, len(data), size):
+        reader.feed(data[start : start + size])
+
+
+def test_compressed_input_is_capped_even_when_it_decodes_to_nothing() -> None:
+    # Raw input may reach twice the cap plus one piece: 3,377 empty members exactly.
+    limit = 1002
+    assert len(EMPTY_MEMBER) * 3377 == 2 * limit + PIECE
+    reader = BodyReader("gzip", limit)
+    _feed(reader, EMPTY_MEMBER * 3377)
+    assert reader.result() == b""
+    with pytest.raises(BodyTooLarge) as info:
+        _feed(BodyReader("gzip", limit), EMPTY_MEMBER * 3378)
+    assert str(info.value) == "the body is larger than 1,002 bytes"
+
+
+def test_the_decoded_size_is_counted_across_chunks() -> None:
+    reader = BodyReader(None, 100)
+    reader.feed(b"a" * 40)
+    reader.feed(b"b" * 40)
+    with pytest.raises(BodyTooLarge):
+        reader.feed(b"c" * 40)
+    exact = BodyReader(None, 100)  # the cap itself is allowed
+    exact.feed(b"a" * 60)
+    exact.feed(b"b" * 40)
+    assert (exact.result(), exact.done, exact.truncated) == (b"a" * 60 + b"b" * 40, False, False)
+
+
+def test_a_reader_raises_over_its_cap_unless_told_to_truncate() -> None:
+    with pytest.raises(BodyTooLarge):
+        BodyReader(None, 5).feed(b"0123456789")
+
+
+def test_an_empty_body_labelled_gzip_is_empty() -> None:
+    assert BodyReader("gzip", 100).result() == b""
+
+
+def test_a_long_repeat_is_drained_past_each_piece() -> None:
+    # zlib takes the whole input at once and holds output back at each piece boundary.
+    body = b"a" * (3 * PIECE)
+    reader = BodyReader("gzip", 10 * PIECE)
+    reader.feed(gzip.compress(body))
+    assert reader.result() == body
+
+
+def test_a_compressed_body_cut_short_does_not_decode() -> None:
+    reader = BodyReader("gzip", 1000)
+    reader.feed(gzip.compress(BODY)[:-8])  # no trailer
+    with pytest.raises(Undecodable) as info:
+        reader.result()
+    assert str(info.value) == "the compressed body ends before its compressed stream does"
+
+
+def test_json_density_is_counted_by_commas_within_the_cap() -> None:
+    limit = 1000  # at most 62 values: 1000 // 16
+    check_json_density(b'"' + b"x" * 2000 + b'"', limit)  # long, but one value
+    check_json_density(b"[" + b",".join([b"1"] * 63) + b"]", limit)  # 62 commas
+    with pytest.raises(BodyTooLarge) as info:
+        check_json_density(b"[" + b",".join([b"1"] * 64) + b"]", limit)  # 63 commas
+    assert str(info.value) == (
+        "the body holds over 62 JSON values, more than max_response_size allows to parse"
+    )
