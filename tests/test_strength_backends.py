@@ -23,7 +23,7 @@ from clients import TOKEN
 from hostile_server import Conn, HostileServer
 from scripted_server import Reply, ScriptedServer
 
-from fluidstack_client import APITimeoutError, Fluidstack
+from fluidstack_client import APITimeoutError, AsyncFluidstack, Fluidstack, FluidstackError
 from fluidstack_client._async_backend import SingleFlight
 from fluidstack_client._sync_backend import _clamp, _DeadlineBackend, _DeadlineStream, deadline
 
@@ -332,3 +332,59 @@ def test_past_the_deadline_each_call_raises_its_timeout(call: Any, expired: type
     assert str(info.value) == "the attempt's deadline passed"
     assert backend.calls == []
     assert backend.stream.calls == []
+
+
+# -- the async client: its deadline's message, and the event loop it belongs to -----------
+
+
+def test_an_async_body_trickling_past_the_deadline_names_the_deadline() -> None:
+    def answer(conn: Conn) -> None:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        conn.send(b"Content-Length: 100000\r\n\r\n[")
+        conn.drip(b" " * 100000, 0.02)
+
+    async def main(url: str) -> BaseException:
+        async with AsyncFluidstack(TOKEN, base_url=url, timeout=0.4, max_retries=0) as fs:
+            with pytest.raises(APITimeoutError) as info:
+                await fs.keys.list()
+            return info.value
+
+    with HostileServer(answer) as hostile:
+        error = asyncio.run(main(hostile.url))
+    assert str(error) == (
+        f"GET {hostile.url}/user/keys: ReadTimeout: no complete response within 0.4s "
+        "(the attempt's deadline)"
+    )
+
+
+CLOSED_LOOP = (
+    "this AsyncFluidstack was first used in an event loop that has since closed (an "
+    "earlier asyncio.run() ended), and its connections belonged to that loop. Create the "
+    "client inside the coroutine you pass to asyncio.run(), or one client per event loop."
+)
+OTHER_LOOP = (
+    "this AsyncFluidstack belongs to another event loop (the one that first used it); "
+    "create one client per event loop"
+)
+
+
+def test_an_async_client_is_bound_to_the_loop_that_first_used_it(server: ScriptedServer) -> None:
+    # (No connection is kept: none belongs to the loop that ends.)
+    server.default = Reply(json=[], headers={"Connection": "close"})
+    fs = AsyncFluidstack(TOKEN, base_url=server.url)
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(fs.keys.list()) == []
+        assert first.run_until_complete(fs.keys.list()) == []  # the same loop again
+        with pytest.raises(FluidstackError) as info:
+            second.run_until_complete(fs.keys.list())  # while the first is still open
+        assert str(info.value) == OTHER_LOOP
+        assert first.run_until_complete(fs.keys.list()) == []  # still bound to the first
+    finally:
+        first.close()
+        second.close()
+    with pytest.raises(FluidstackError) as info:
+        asyncio.run(fs.keys.list())
+    assert str(info.value) == CLOSED_LOOP
+    assert len(server.requests) == 3
+    asyncio.run(fs.aclose())
