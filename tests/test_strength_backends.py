@@ -388,3 +388,47 @@ def test_an_async_client_is_bound_to_the_loop_that_first_used_it(server: Scripte
     assert str(info.value) == CLOSED_LOOP
     assert len(server.requests) == 3
     asyncio.run(fs.aclose())
+
+
+# -- the sync deadline: nesting, and waiting for a connection ---------------------------
+
+
+def test_sync_deadlines_nest_and_each_restores_the_one_around_it() -> None:
+    # (An event hook of a user's own may call another client inside a call.)
+    def left() -> float | None:
+        return _clamp(None, httpcore.ReadTimeout)
+
+    def in_a_fresh_thread() -> None:
+        seen.append(left())  # a thread that never had a deadline has none
+        with deadline(5.0):
+            with deadline(1.0):
+                seen.append(left())
+            seen.append(left())  # the outer one is back
+            with deadline(None):
+                seen.append(left())  # none inside
+            seen.append(left())
+        seen.append(left())
+
+    seen: list[float | None] = []
+    thread = threading.Thread(target=in_a_fresh_thread)
+    thread.start()
+    thread.join()
+    assert [None if x is None else round(x) for x in seen] == [None, 1, 5, None, 5, None]
+    assert all(x is None or 0.0 < x <= 5.0 for x in seen)
+
+
+def test_a_sync_call_waiting_for_a_connection_gives_up_at_its_deadline(
+    server: ScriptedServer,
+) -> None:
+    server.default = Reply(json=[], delay=1.0)
+    with Fluidstack(TOKEN, base_url=server.url, max_connections=1, max_retries=0) as fs:
+        holder = threading.Thread(target=fs.keys.list)  # holds the only connection for 1 s
+        holder.start()
+        time.sleep(0.1)
+        error, took = _timed(lambda: fs.with_options(timeout=0.3).keys.list())
+        holder.join()
+    assert 0.25 <= took < 0.8
+    assert str(error) == (
+        f"GET {server.url}/user/keys: PoolTimeout: no free connection before the attempt's deadline"
+    )
+    assert len(server.requests) == 1
