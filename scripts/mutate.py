@@ -334,6 +334,11 @@ def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[
     # (schemathesis's plugin takes a second to load, and no test run here needs it)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "--rootdir=.", "-p", "no:randomly"]
     command += ["-p", "no:schemathesis", *blocked, *tests]
+    # The tests setup.cfg leaves out of mutmut's runs (the stress tests) stay out here.
+    selection = parser.get("mutmut", "pytest_add_cli_args_test_selection", fallback="")
+    names = [a.partition("::")[2] for a in selection.split() if a.startswith("--deselect=")]
+    if names:
+        command += ["-k", " and ".join(f"not {name}" for name in names)]
     # Bytecode is cached: a mutated module is ten times its source, slow to compile.
     base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     base_env["PYTEST_PLUGINS"] = ",".join(loaded)
