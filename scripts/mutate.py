@@ -336,9 +336,9 @@ def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[
     command += ["-p", "no:schemathesis", *blocked, *tests]
     # The tests setup.cfg leaves out of mutmut's runs (the stress tests) stay out here.
     selection = parser.get("mutmut", "pytest_add_cli_args_test_selection", fallback="")
-    names = [a.partition("::")[2] for a in selection.split() if a.startswith("--deselect=")]
-    if names:
-        command += ["-k", " and ".join(f"not {name}" for name in names)]
+    left_out = [a.partition("::")[2] for a in selection.split() if a.startswith("--deselect=")]
+    if left_out:
+        command += ["-k", " and ".join(f"not {test}" for test in left_out)]
     # Bytecode is cached: a mutated module is ten times its source, slow to compile.
     base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     base_env["PYTEST_PLUGINS"] = ",".join(loaded)
