@@ -15,6 +15,7 @@ from hostile_server import Conn, HostileServer
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
+    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     BadRequestError,
@@ -484,3 +485,59 @@ def test_secret_holders_print_as_stars_and_refuse_pickle() -> None:
     with pytest.raises(TypeError) as info:
         pickle.dumps(sealed)
     assert str(info.value) == "secret material cannot be pickled"
+
+
+# -- the Redactor: every form of every secret, longest first -------------------------------
+
+# A secret with a slash, a quote, a space, an ampersand and angle brackets: each form a
+# server may echo it in differs.
+ODD = 'sk/te"st key&<1>'
+ODD_FORMS = [
+    ODD,
+    'sk/te\\"st key&<1>',  # JSON string
+    'sk\\/te\\"st key&<1>',  # JSON string with escaped slashes
+    "sk%2Fte%22st%20key%26%3C1%3E",  # URL-encoded, nothing safe
+    "sk/te%22st%20key%26%3C1%3E",  # URL-encoded as a path
+    "sk%2Fte%22st+key%26%3C1%3E",  # form-encoded
+    "sk/te&quot;st key&amp;&lt;1&gt;",  # HTML
+]
+
+
+@pytest.mark.parametrize("form", ODD_FORMS)
+def test_each_form_of_a_secret_is_scrubbed_from_text_and_bytes(form: str) -> None:
+    redactor = Redactor(ODD)
+    assert redactor.text(f"a {form} b") == f"a {REDACTED} b"
+    assert redactor.bytes(f"a {form} b".encode()) == f"a {REDACTED} b".encode()
+    assert redactor.margin == max(len(f) for f in ODD_FORMS)
+
+
+def test_every_secret_given_is_scrubbed() -> None:
+    redactor = Redactor("first-secret-1", None, "", "second-secret-2")
+    assert redactor.text("first-secret-1 second-secret-2") == f"{REDACTED} {REDACTED}"
+
+
+@pytest.mark.parametrize("secrets", [("abcdefgh", "abcdefghXYZW"), ("zzzzzzzz", "azzzzzzzzz")])
+def test_a_secret_inside_a_longer_one_leaves_no_part_of_the_longer(
+    secrets: tuple[str, str],
+) -> None:
+    redactor = Redactor(*secrets)
+    assert redactor.text(f"<{secrets[1]}>") == f"<{REDACTED}>"
+
+
+def test_short_secrets_are_scrubbed_only_when_asked() -> None:
+    # Eight characters and up always; shorter ones (a test token) only with always=True.
+    assert Redactor("1234567").text("x 1234567 x") == "x 1234567 x"
+    assert Redactor("12345678").text("x 12345678 x") == f"x {REDACTED} x"
+    assert Redactor("1234567", always=True).text("x 1234567 x") == f"x {REDACTED} x"
+
+
+def test_a_redactor_without_secrets_changes_nothing() -> None:
+    redactor = Redactor(None, "")
+    assert redactor.margin == 0
+    assert redactor.text("anything") == "anything"
+    assert redactor.bytes(b"anything") == b"anything"
+
+
+def test_an_error_without_a_request_is_its_message_alone() -> None:
+    assert str(APIConnectionError("no route")) == "no route"
+    assert APIConnectionError("no route").request is None
