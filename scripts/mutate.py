@@ -306,9 +306,11 @@ def run_mutmut(names: list[str], max_children: int) -> int:
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
-# Only a test failure (1) or a hang (36) is a kill; a run ended from outside (a signal)
-# or interrupted proves nothing either way, and is not recorded.
-QUICK_KILLS = (1, 36)
+# A test failure (1), pytest's internal error (3: the mutant breaks the package's import;
+# the same tests pass without a mutant, which quick() checks first) or a hang (36) is a
+# kill, as for mutmut; a run ended from outside (a signal) or interrupted proves nothing
+# either way, and is not recorded.
+QUICK_KILLS = (1, 3, 36)
 
 
 def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[str, int]:
@@ -360,7 +362,7 @@ def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for mutant, code in zip(names, pool.map(one, names), strict=True):
             results[mutant] = code
-            shown = {0: "survived", 1: "killed", 36: "timeout"}.get(code, f"exit {code}")
+            shown = {0: "survived", 1: "killed", 3: "killed", 36: "timeout"}.get(code, f"exit {code}")
             print(f"  {shown:<10} {mutant}", flush=True)
             if keep and code in QUICK_KILLS:
                 record({mutant: code})

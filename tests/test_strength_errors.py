@@ -33,6 +33,7 @@ from fluidstack_client.errors import (
     copy_response,
     display_url,
     fresh,
+    redacted_request,
     snippet,
     status_error,
     tls_failure,
@@ -541,3 +542,25 @@ def test_a_redactor_without_secrets_changes_nothing() -> None:
 def test_an_error_without_a_request_is_its_message_alone() -> None:
     assert str(APIConnectionError("no route")) == "no route"
     assert APIConnectionError("no route").request is None
+
+
+def test_a_request_kept_on_an_error_is_scrubbed_and_framed_anew() -> None:
+    # A token request's form holds the client secret: the copy on an exception holds
+    # neither it nor the bearer header, and its Content-Length fits what it holds.
+    secret = "client-secret-0123"
+    request = httpx.Request(
+        "POST",
+        "https://auth.example/token",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        content=f"grant_type=client_credentials&client_secret={secret}".encode(),
+    )
+    kept = redacted_request(request, Redactor(secret))
+    assert kept.content == f"grant_type=client_credentials&client_secret={REDACTED}".encode()
+    assert kept.headers["Content-Length"] == str(len(kept.content))
+    assert kept.headers["Authorization"] == REDACTED
+    assert (kept.method, str(kept.url)) == ("POST", "https://auth.example/token")
+
+
+def test_a_streamed_request_is_kept_without_its_body() -> None:
+    request = httpx.Request("POST", "https://api.example/x", content=iter([b"chunk"]))
+    assert redacted_request(request).content == b""

@@ -129,3 +129,15 @@ def test_each_logger_gets_one_scrubbing_filter_however_many_tokens() -> None:
     assert scrubbers() == [1] * len(LOGGERS)
     clients += [Fluidstack(f"sk-test-token-number-{i:04d}") for i in range(3, 6)]
     assert scrubbers() == [1] * len(LOGGERS)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_token_in_the_base_urls_path_is_scrubbed_from_the_region_log_line(
+    mode: str, server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (A gateway may take the token in its path; the log line still must not show it.)
+    server.default = Reply(json=[{"name": "r1", "url": f"{server.url}/r1"}])
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        run(mode, f"{server.url}/gw/{TOKEN}", lambda fs: fs.region("r1"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "fluidstack_client"]
+    assert lines == [f"fetched 1 regions from {server.url}/gw/{REDACTED}/regions: r1"]
