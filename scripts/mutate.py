@@ -362,7 +362,9 @@ def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for mutant, code in zip(names, pool.map(one, names), strict=True):
             results[mutant] = code
-            shown = {0: "survived", 1: "killed", 3: "killed", 36: "timeout"}.get(code, f"exit {code}")
+            shown = {0: "survived", 1: "killed", 3: "killed", 36: "timeout"}.get(
+                code, f"exit {code}"
+            )
             print(f"  {shown:<10} {mutant}", flush=True)
             if keep and code in QUICK_KILLS:
                 record({mutant: code})
