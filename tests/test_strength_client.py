@@ -364,3 +364,20 @@ def test_reads_share_a_connection_and_each_write_gets_a_fresh_one(mode: str) -> 
     assert fs._shared.http.is_closed
     assert fs._shared._writer is not None
     assert fs._shared._writer.is_closed
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("offered", ["gzip, deflate, br, zstd", "gzip, deflate"])
+def test_a_users_client_offers_only_the_codings_the_client_can_decode(
+    mode: str, offered: str, server: ScriptedServer
+) -> None:
+    # httpx offers br and zstd when their packages are installed; the client cannot
+    # decode those within its cap, so each request asks for gzip and deflate only.
+    server.default = Reply(json=[])
+
+    def http() -> httpx.Client | httpx.AsyncClient:
+        cls = httpx.Client if mode == "sync" else httpx.AsyncClient
+        return cls(headers={"Accept-Encoding": offered})
+
+    assert run(mode, server.url, lambda fs: fs.keys.list(), http=http) == []
+    assert [r.headers["accept-encoding"] for r in server.requests] == ["gzip, deflate"]
