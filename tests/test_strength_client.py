@@ -20,14 +20,18 @@ from hostile_server import Conn, HostileServer
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
+    APIConnectionError,
+    APIResponseValidationError,
     AsyncFluidstack,
     BadRequestError,
     ClientCredentials,
     Fluidstack,
+    InvalidParameterError,
     RedirectError,
     ResponseTooLargeError,
     RetryPolicy,
     TokenProvider,
+    _operations,
 )
 from fluidstack_client._auth import Secret
 from fluidstack_client._generated.api.user import list_keys, register_key
@@ -465,3 +469,50 @@ def test_a_writes_error_has_no_word_about_redirects(mode: str, server: ScriptedS
     with pytest.raises(BadRequestError) as info:
         run(mode, server.url, lambda fs: fs.keys.register(name="k", key="ssh-ed25519 A"))
     assert str(info.value) == f"POST {server.url}/user/keys: 400 that key is not valid"
+
+
+# -- the generated layer misbehaving: still the package's own errors ----------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_the_generated_code_cannot_encode_is_an_invalid_parameter(
+    mode: str, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: SSHKey) -> dict[str, Any]:
+        raise ValueError("cannot encode")
+
+    monkeypatch.setattr(SSHKey, "to_dict", broken)
+    with pytest.raises(InvalidParameterError) as info:
+        run(mode, server.url, lambda fs: fs.keys.register(name="k", key="ssh-ed25519 A"))
+    assert str(info.value) == "cannot build the request: ValueError: cannot encode"
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unexpected_error_while_sending_is_a_connection_error(
+    mode: str, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(method: str, path: str) -> Any:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(_operations, "match", broken)
+    with pytest.raises(APIConnectionError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list())
+    assert type(info.value) is APIConnectionError
+    assert str(info.value) == "the request failed: RuntimeError: unexpected"
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_success_the_generated_code_finds_no_body_in_is_a_validation_error(
+    mode: str, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (As if the spec stopped documenting ListKeys' body: the call must not return None.)
+    server.default = Reply(json=[])
+    monkeypatch.setattr(list_keys, "_parse_response", lambda **_: None)
+    with pytest.raises(APIResponseValidationError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list())
+    assert str(info.value) == (
+        f"GET {server.url}/user/keys: 200 with no body the spec documents; body starts: []"
+    )
+    assert info.value.response.content == b"[]"
