@@ -516,3 +516,16 @@ def test_a_success_the_generated_code_finds_no_body_in_is_a_validation_error(
         f"GET {server.url}/user/keys: 200 with no body the spec documents; body starts: []"
     )
     assert info.value.response.content == b"[]"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [300, 399])
+def test_every_3xx_to_a_write_says_writes_are_never_redirected(
+    mode: str, status: int, server: ScriptedServer
+) -> None:
+    server.default = Reply(status, headers={"Location": "/elsewhere"})
+    with pytest.raises(RedirectError) as info:
+        run(mode, server.url, lambda fs: fs.keys.register(name="k", key="ssh-ed25519 A"))
+    assert str(info.value).endswith(
+        f"; redirect to {server.url}/elsewhere not followed (writes are never redirected)"
+    )
