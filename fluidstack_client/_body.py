@@ -15,6 +15,9 @@ import zlib
 MAX_ERROR_BODY = 64 * 1024
 PIECE = 64 * 1024
 MAX_CODINGS = 4  # stacked Content-Encodings; legal, but nothing real sends more than one
+# gzip members per coding: RFC 1952 allows several, servers send one. Each costs a copy
+# of what follows it in the piece, and an empty one adds nothing to the decoded size.
+MAX_GZIP_MEMBERS = 64
 ACCEPT_ENCODING = "gzip, deflate"  # what the client asks for, and can decode boundedly
 
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -54,6 +57,7 @@ class _Inflate:
         self._coding = coding
         self._z = None if coding == "deflate" else zlib.decompressobj(_WBITS[coding])
         self._head = b""
+        self._members = 1
 
     def decompress(self, data: bytes, limit: int) -> bytes:
         if self._z is None:
@@ -86,6 +90,9 @@ class _Inflate:
             return b""
         rest = self._z.unused_data
         if rest:
+            self._members += 1
+            if self._members > MAX_GZIP_MEMBERS:
+                raise Undecodable(f"the body has more than {MAX_GZIP_MEMBERS} gzip members")
             self._z = zlib.decompressobj(_WBITS[self._coding])
         return rest
 
@@ -115,6 +122,7 @@ class BodyReader:
         self._truncate = truncate
         self._parts: list[bytes] = []
         self._raw = 0
+        self._fed = [0] * len(self._layers)  # input each coding has taken
         self._size = 0
         self.done = False
         self.truncated = False
@@ -123,15 +131,17 @@ class BodyReader:
         if self.done:
             return
         self._raw += len(chunk)
-        if self._layers and self._raw > 2 * self._limit + PIECE:
-            # Compressed input that decodes to (almost) nothing can still be endless.
-            self._over()
-            return
         self._push(0, chunk)
 
     def _push(self, level: int, data: bytes) -> None:
         if level == len(self._layers):
             self._emit(data)
+            return
+        # Compressed input that decodes to (almost) nothing can still be endless, on the
+        # wire or out of an outer coding: each coding takes at most this much.
+        self._fed[level] += len(data)
+        if self._fed[level] > 2 * self._limit + PIECE:
+            self._over()
             return
         layer = self._layers[level]
         while not self.done:

@@ -21,6 +21,7 @@ from fluidstack_client import (
 )
 from fluidstack_client._body import (
     MAX_CODINGS,
+    MAX_GZIP_MEMBERS,
     PIECE,
     BodyReader,
     BodyTooLarge,
@@ -192,16 +193,37 @@ def _feed(reader: BodyReader, data: bytes, size: int = 1000) -> None:
         reader.feed(data[start : start + size])
 
 
+EMPTY_BLOCK = b"\x00\x00\x00\xff\xff"  # a stored deflate block of no bytes
+
+
 def test_compressed_input_is_capped_even_when_it_decodes_to_nothing() -> None:
-    # Raw input may reach twice the cap plus one piece: 3,377 empty members exactly.
+    # Raw input may reach twice the cap plus one piece: 13,508 empty blocks exactly.
     limit = 1002
-    assert len(EMPTY_MEMBER) * 3377 == 2 * limit + PIECE
-    reader = BodyReader("gzip", limit)
-    _feed(reader, EMPTY_MEMBER * 3377)
-    assert reader.result() == b""
+    assert len(EMPTY_BLOCK) * 13508 == 2 * limit + PIECE
+    reader = BodyReader("deflate", limit)
+    _feed(reader, EMPTY_BLOCK * 13508)
+    assert not reader.done
     with pytest.raises(BodyTooLarge) as info:
-        _feed(BodyReader("gzip", limit), EMPTY_MEMBER * 3378)
+        reader.feed(EMPTY_BLOCK)
     assert str(info.value) == "the body is larger than 1,002 bytes"
+
+
+def test_an_outer_coding_cannot_feed_an_inner_one_without_end() -> None:
+    # ~10 KB on the wire: gzip around gzip around 10 MB of empty deflate blocks. Each
+    # coding takes the same budget of input as the wire gets.
+    body = gzip.compress(gzip.compress(EMPTY_BLOCK * 2_000_000))
+    assert len(body) < 20_000
+    with pytest.raises(BodyTooLarge):
+        _feed(BodyReader("deflate, gzip, gzip", 1000), body)
+
+
+def test_a_flood_of_gzip_members_is_refused() -> None:
+    reader = BodyReader("gzip", 1000)
+    reader.feed(EMPTY_MEMBER * (MAX_GZIP_MEMBERS - 1) + gzip.compress(b"ok"))
+    assert reader.result() == b"ok"
+    with pytest.raises(Undecodable) as info:
+        _feed(BodyReader("gzip, gzip", 10**6), gzip.compress(EMPTY_MEMBER * 1000))
+    assert str(info.value) == "the body has more than 64 gzip members"
 
 
 def test_the_decoded_size_is_counted_across_chunks() -> None:
@@ -225,11 +247,14 @@ def test_an_empty_body_labelled_gzip_is_empty() -> None:
     assert BodyReader("gzip", 100).result() == b""
 
 
-def test_a_long_repeat_is_drained_past_each_piece() -> None:
-    # zlib takes the whole input at once and holds output back at each piece boundary.
-    body = b"a" * (3 * PIECE)
-    reader = BodyReader("gzip", 10 * PIECE)
-    reader.feed(gzip.compress(body))
+def test_output_held_back_at_a_piece_boundary_is_drained() -> None:
+    # This raw deflate stream is taken whole by the first call, which gives exactly one
+    # piece: zlib holds the rest back until asked again, with no input left.
+    body = b'{"message":"' + b"a" * 65523 + b'"}'
+    encoded = raw_deflate(body)
+    assert len(encoded) < 200
+    reader = BodyReader("deflate", 10 * PIECE)
+    reader.feed(encoded)
     assert reader.result() == body
 
 
