@@ -424,7 +424,7 @@ def test_a_sync_call_waiting_for_a_connection_gives_up_at_its_deadline(
     with Fluidstack(TOKEN, base_url=server.url, max_connections=1, max_retries=0) as fs:
         holder = threading.Thread(target=fs.keys.list)  # holds the only connection for 1 s
         holder.start()
-        time.sleep(0.1)
+        _until(lambda: len(server.requests) == 1)  # the holder's request has arrived
         error, took = _timed(lambda: fs.with_options(timeout=0.3).keys.list())
         holder.join()
     assert 0.25 <= took < 0.8
@@ -432,3 +432,10 @@ def test_a_sync_call_waiting_for_a_connection_gives_up_at_its_deadline(
         f"GET {server.url}/user/keys: PoolTimeout: no free connection before the attempt's deadline"
     )
     assert len(server.requests) == 1
+
+
+def _until(condition: Any, timeout: float = 5.0) -> None:
+    stop = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < stop, "timed out waiting"
+        time.sleep(0.005)

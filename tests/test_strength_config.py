@@ -175,9 +175,10 @@ def test_every_connection_the_pool_opens_is_kept_alive(mode: str) -> None:
     width = 25
     ports: list[int] = []
     lock = threading.Lock()
+    burst = threading.Barrier(width, timeout=10)
 
     def answer(conn: Conn) -> None:
-        time.sleep(0.2)  # every call of a burst is in flight at once
+        burst.wait()  # every call of a burst is in flight at once
         with lock:
             ports.append(conn.sock.getpeername()[1])
         conn.respond(200, b"[]", {"Content-Type": "application/json"})
