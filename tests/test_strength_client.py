@@ -23,6 +23,7 @@ from fluidstack_client import (
     APIConnectionError,
     APIResponseValidationError,
     AsyncFluidstack,
+    AuthenticationError,
     BadRequestError,
     ClientCredentials,
     Fluidstack,
@@ -529,3 +530,48 @@ def test_every_3xx_to_a_write_says_writes_are_never_redirected(
     assert str(info.value).endswith(
         f"; redirect to {server.url}/elsewhere not followed (writes are never redirected)"
     )
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_the_generated_client_is_bound_to_the_clients_base_url(cls: Any) -> None:
+    fs = cls(TOKEN, base_url="https://api.example.io/v2/")
+    assert "_base_url='https://api.example.io/v2'" in repr(fs.generated_client())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_token_callable_giving_no_string_after_a_401_says_so(
+    mode: str, server: ScriptedServer
+) -> None:
+    calls: list[int] = []
+
+    def token() -> Any:
+        calls.append(1)
+        return "tok-first-0123456789" if len(calls) == 1 else 42
+
+    server.queue(Reply(401, {"message": "expired"}))
+    with pytest.raises(AuthenticationError) as info:
+        run(mode, server.url, lambda fs: fs.keys.list(), token=token)
+    assert str(info.value) == (
+        f"GET {server.url}/user/keys: 401 expired (and no new token: the token callable "
+        "must return a string, got int)"
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_response_that_echoes_nothing_is_kept_as_the_server_sent_it(mode: str) -> None:
+    # The token ends in "XX" and a header ends where the token's "XX" would start:
+    # nothing is echoed, so the response (its header names' spelling included) is
+    # handed on as it came.
+    token = "tok-value-0123XX"
+
+    def answer(conn: Conn) -> None:
+        headers = {"X-Note": "tok-value-0123", "Content-Type": "application/json"}
+        conn.respond(200, b"[]", headers)
+
+    def scenario(fs: Any) -> Any:
+        detailed = list_keys.sync_detailed if mode == "sync" else list_keys.asyncio_detailed
+        return detailed(client=fs.generated_client())
+
+    with HostileServer(answer) as hostile:
+        response = run(mode, hostile.url, scenario, token=token)
+    assert (b"X-Note", b"tok-value-0123") in response.headers.raw
