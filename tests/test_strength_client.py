@@ -27,6 +27,7 @@ from fluidstack_client import (
     BadRequestError,
     ClientCredentials,
     Fluidstack,
+    FluidstackError,
     InvalidParameterError,
     RedirectError,
     ResponseTooLargeError,
@@ -575,3 +576,38 @@ def test_a_response_that_echoes_nothing_is_kept_as_the_server_sent_it(mode: str)
     with HostileServer(answer) as hostile:
         response = run(mode, hostile.url, scenario, token=token)
     assert (b"X-Note", b"tok-value-0123") in response.headers.raw
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_closed_client_says_so(mode: str, server: ScriptedServer) -> None:
+    server.default = Reply(json=[])
+
+    def scenario(fs: Any) -> Any:
+        if mode == "sync":
+            fs.close()
+            return fs.keys.list()
+
+        async def go() -> Any:
+            await fs.aclose()
+            return await fs.keys.list()
+
+        return go()
+
+    with pytest.raises(FluidstackError) as info:
+        run(mode, server.url, scenario)
+    assert str(info.value) == "this client has been closed"
+    assert server.requests == []
+
+
+def test_a_sync_client_without_timeouts_calls_as_usual(server: ScriptedServer) -> None:
+    server.default = Reply(json=[])
+    with Fluidstack(TOKEN, base_url=server.url, timeout=None) as fs:
+        assert fs.keys.list() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_json_body_is_sent_compact_and_in_utf8(mode: str, server: ScriptedServer) -> None:
+    server.default = Reply(200)
+    run(mode, server.url, lambda fs: fs.keys.register(name="clé", key="ssh-ed25519 A"))
+    assert server.requests[0].body == '{"name":"clé","key":"ssh-ed25519 A"}'.encode()
+    assert server.requests[0].headers["content-type"] == "application/json"

@@ -141,10 +141,11 @@ def test_default_pool_is_a_hundred_connections(cls: Any) -> None:
     assert gate._value == 100  # the semaphore's count
 
 
+@pytest.mark.parametrize("cls", CLIENTS)
 @pytest.mark.parametrize("bad", [0, -1, 2.5, 1.0, True, "10", None])
-def test_max_connections_must_be_an_int_of_at_least_one(bad: object) -> None:
+def test_max_connections_must_be_an_int_of_at_least_one(cls: Any, bad: object) -> None:
     with pytest.raises(ConfigurationError) as info:
-        Fluidstack("t", max_connections=bad)  # type: ignore[arg-type]
+        cls("t", max_connections=bad)
     assert str(info.value) == f"max_connections must be an int >= 1, got {bad!r}"
 
 
@@ -202,25 +203,27 @@ def test_every_connection_the_pool_opens_is_kept_alive(mode: str) -> None:
     assert len(set(ports)) == width
 
 
+@pytest.mark.parametrize("cls", CLIENTS)
 @pytest.mark.parametrize("bad", [0, -5, 1.5, "1", False])
-def test_max_response_size_must_be_a_positive_int(bad: object) -> None:
+def test_max_response_size_must_be_a_positive_int(cls: Any, bad: object) -> None:
     with pytest.raises(ConfigurationError) as info:
-        Fluidstack("t", max_response_size=bad)  # type: ignore[arg-type]
+        cls("t", max_response_size=bad)
     assert str(info.value) == f"max_response_size must be an int >= 1, got {bad!r}"
     assert DEFAULT_MAX_RESPONSE_SIZE == 64 * 1024 * 1024
-    assert Fluidstack("t", max_response_size=1)._shared.max_response_size == 1
+    assert cls("t", max_response_size=1)._shared.max_response_size == 1
 
 
+@pytest.mark.parametrize("cls", CLIENTS)
 @pytest.mark.parametrize("bad", [-1, -0.5, math.nan, "5m", 1e9 + 1])
-def test_region_cache_ttl_must_be_a_number_of_seconds(bad: object) -> None:
+def test_region_cache_ttl_must_be_a_number_of_seconds(cls: Any, bad: object) -> None:
     with pytest.raises(ConfigurationError) as info:
-        Fluidstack("t", region_cache_ttl=bad)  # type: ignore[arg-type]
+        cls("t", region_cache_ttl=bad)
     assert str(info.value) == (
         f"region_cache_ttl must be a finite number >= 0 and <= 1e+09, got {bad!r}"
     )
-    assert Fluidstack("t", region_cache_ttl=0)._shared.regions.ttl == 0.0
-    assert Fluidstack("t", region_cache_ttl=7)._shared.regions.ttl == 7.0
-    assert Fluidstack("t")._shared.regions.ttl == 300.0
+    assert cls("t", region_cache_ttl=0)._shared.regions.ttl == 0.0
+    assert cls("t", region_cache_ttl=7)._shared.regions.ttl == 7.0
+    assert cls("t")._shared.regions.ttl == 300.0
 
 
 def test_long_values_are_cut_in_the_message() -> None:
