@@ -332,3 +332,17 @@ def test_base_url_from_the_environment_or_the_default(monkeypatch: pytest.Monkey
 )
 def test_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_an_http_client_of_the_other_kind_is_refused_by_name() -> None:
+    with httpx.Client() as sync_client, pytest.raises(ConfigurationError) as info:
+        AsyncFluidstack("t", http_client=sync_client)  # type: ignore[arg-type]
+    assert str(info.value) == "http_client must be an httpx.AsyncClient, got Client"
+
+    async def build() -> None:
+        async with httpx.AsyncClient() as async_client:
+            Fluidstack("t", http_client=async_client)  # type: ignore[arg-type]
+
+    with pytest.raises(ConfigurationError) as info:
+        asyncio.run(build())
+    assert str(info.value) == "http_client must be an httpx.Client, got AsyncClient"
