@@ -439,3 +439,20 @@ def _until(condition: Any, timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < stop, "timed out waiting"
         time.sleep(0.005)
+
+
+def test_an_async_connect_that_hangs_ends_at_the_connect_timeout() -> None:
+    # (Set on a copy: each request carries its copy's timeouts, not the pool's.)
+    async def main(port: int) -> tuple[BaseException, float]:
+        timeout = httpx.Timeout(5.0, connect=0.3)
+        url = f"http://127.0.0.1:{port}"
+        async with AsyncFluidstack(TOKEN, base_url=url, max_retries=0) as fs:
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError) as info:
+                await fs.with_options(timeout=timeout).keys.list()
+            return info.value, time.monotonic() - started
+
+    with stalled(backlog_full=True) as port:
+        error, took = asyncio.run(main(port))
+    assert 0.25 <= took < 2.0
+    assert "ConnectTimeout" in str(error)

@@ -611,3 +611,37 @@ def test_a_json_body_is_sent_compact_and_in_utf8(mode: str, server: ScriptedServ
     run(mode, server.url, lambda fs: fs.keys.register(name="clé", key="ssh-ed25519 A"))
     assert server.requests[0].body == '{"name":"clé","key":"ssh-ed25519 A"}'.encode()
     assert server.requests[0].headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_with_a_users_client_offering_br_the_calls_headers_are_kept(
+    mode: str, server: ScriptedServer
+) -> None:
+    # The client's Accept-Encoding goes in beside the headers a call sends (a project
+    # id, a JSON body's Content-Type), replacing none of them.
+    server.default = Reply(json=[])
+
+    def http() -> httpx.Client | httpx.AsyncClient:
+        cls = httpx.Client if mode == "sync" else httpx.AsyncClient
+        return cls(headers={"Accept-Encoding": "gzip, deflate, br"})
+
+    def scenario(fs: Any) -> Any:
+        project = "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
+        if mode == "sync":
+            fs.instances.list(project_id=project)
+            return fs.keys.register(name="k", key="ssh-ed25519 A")
+
+        async def go() -> Any:
+            await fs.instances.list(project_id=project)
+            return await fs.keys.register(name="k", key="ssh-ed25519 A")
+
+        return go()
+
+    run(mode, server.url, scenario, http=http)
+    get, post = server.requests
+    assert get.headers["x-project-id"] == "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
+    assert post.headers["content-type"] == "application/json"
+    assert [get.headers["accept-encoding"], post.headers["accept-encoding"]] == [
+        "gzip, deflate",
+        "gzip, deflate",
+    ]
