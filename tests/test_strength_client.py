@@ -26,6 +26,7 @@ from fluidstack_client import (
     AuthenticationError,
     BadRequestError,
     ClientCredentials,
+    ConflictError,
     Fluidstack,
     FluidstackError,
     InvalidParameterError,
@@ -645,3 +646,36 @@ def test_with_a_users_client_offering_br_the_calls_headers_are_kept(
         "gzip, deflate",
         "gzip, deflate",
     ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_write_answered_with_an_error_body_leaves_no_connection_to_reuse(mode: str) -> None:
+    # An error's body is read, so its connection could go back to a pool: the writes'
+    # pool keeps none, and the next write still gets a fresh connection.
+    ports: list[int] = []
+
+    def answer(conn: Conn) -> None:
+        ports.append(conn.sock.getpeername()[1])
+        conn.respond(409, b'{"message": "exists"}', {"Content-Type": "application/json"})
+
+    def scenario(fs: Any) -> Any:
+        def register(name: str) -> Any:
+            return fs.keys.register(name=name, key="ssh-ed25519 A")
+
+        if mode == "sync":
+            for name in ("a", "b"):
+                with pytest.raises(ConflictError):
+                    register(name)
+            return None
+
+        async def go() -> None:
+            for name in ("a", "b"):
+                with pytest.raises(ConflictError):
+                    await register(name)
+
+        return go()
+
+    with HostileServer(answer) as hostile:
+        run(mode, hostile.url, scenario)
+    assert len(ports) == 2
+    assert ports[0] != ports[1]
