@@ -297,6 +297,7 @@ def test_refused_base_urls_say_why(given: str, why: str) -> None:
         ("HTTPS://X.IO/Api", "https://x.io/Api"),
         ("http://localhost:8080/api", "http://localhost:8080/api"),
         ("http://127.0.0.1:9/a/", "http://127.0.0.1:9/a"),
+        ("https://x.io/apiX/", "https://x.io/apiX"),  # only slashes are stripped
         ("http://[::1]:9/a", "http://[::1]:9/a"),
         (httpx.URL("https://x.io/p/"), "https://x.io/p"),
     ],
