@@ -679,3 +679,30 @@ def test_a_write_answered_with_an_error_body_leaves_no_connection_to_reuse(mode:
         run(mode, hostile.url, scenario)
     assert len(ports) == 2
     assert ports[0] != ports[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_base_path_ending_in_any_letter_is_kept_whole(mode: str, server: ScriptedServer) -> None:
+    server.default = Reply(json=[])
+    assert run(mode, f"{server.url}/apiX/", lambda fs: fs.keys.list()) == []
+    assert [r.path for r in server.requests] == ["/apiX/user/keys"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_that_cannot_be_encoded_is_an_invalid_parameter(
+    mode: str, server: ScriptedServer
+) -> None:
+    # A lone surrogate cannot be sent as UTF-8; the generated layer lets it through.
+    body = SSHKey(name="k\ud800", key="ssh-ed25519 A")
+
+    def scenario(fs: Any) -> Any:
+        detailed = register_key.sync_detailed if mode == "sync" else register_key.asyncio_detailed
+        return detailed(client=fs.generated_client(), body=body)
+
+    with pytest.raises(InvalidParameterError) as info:
+        run(mode, server.url, scenario)
+    assert str(info.value) == (
+        "cannot build the request: UnicodeEncodeError: 'utf-8' codec can't encode character "
+        "'\\ud800' in position 10: surrogates not allowed"
+    )
+    assert server.requests == []
