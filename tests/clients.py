@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -82,3 +82,33 @@ def chain(*steps: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return run_all()
 
     return scenario
+
+
+def outcomes(
+    mode: str, url: str, calls: Sequence[Callable[[Any], Any]], **options: Any
+) -> list[Any]:
+    """Run the calls one after another on one client; what each returned or raised."""
+
+    def scenario(fs: Any) -> Any:
+        if isinstance(fs, Fluidstack):
+            results: list[Any] = []
+            for call in calls:
+                try:
+                    results.append(call(fs))
+                except Exception as exc:
+                    results.append(exc)
+            return results
+
+        async def main() -> list[Any]:
+            results: list[Any] = []
+            for call in calls:
+                try:
+                    results.append(await call(fs))
+                except Exception as exc:
+                    results.append(exc)
+            return results
+
+        return main()
+
+    results: list[Any] = run(mode, url, scenario, **options)
+    return results

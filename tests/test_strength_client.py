@@ -9,13 +9,13 @@ import gzip
 import inspect
 import json
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 import httpx
 import pytest
 import samples
-from clients import MODES, TOKEN, run
+from clients import MODES, TOKEN, chain, outcomes, run
 from hostile_server import Conn, HostileServer
 from scripted_server import Reply, ScriptedServer
 
@@ -28,7 +28,6 @@ from fluidstack_client import (
     ClientCredentials,
     ConflictError,
     Fluidstack,
-    FluidstackError,
     InvalidParameterError,
     RedirectError,
     ResponseTooLargeError,
@@ -41,6 +40,10 @@ from fluidstack_client._generated.api.user import list_keys, register_key
 from fluidstack_client._generated.models import SSHKey
 
 CLIENTS = [Fluidstack, AsyncFluidstack]
+
+
+def register_k(fs: Any) -> Any:
+    return fs.keys.register(name="k", key="ssh-ed25519 A")
 
 
 async def _maybe(value: Any) -> Any:
@@ -303,19 +306,7 @@ def test_a_header_holding_part_of_the_token_is_not_an_echo(
 @pytest.mark.parametrize("mode", MODES)
 def test_the_headers_a_call_sends(mode: str, server: ScriptedServer) -> None:
     server.queue(Reply(json=[]), Reply(200))
-
-    def scenario(fs: Any) -> Any:
-        if mode == "sync":
-            fs.keys.list()
-            return fs.keys.register(name="k", key="ssh-ed25519 A")
-
-        async def go() -> Any:
-            await fs.keys.list()
-            return await fs.keys.register(name="k", key="ssh-ed25519 A")
-
-        return go()
-
-    run(mode, server.url, scenario)
+    run(mode, server.url, chain(lambda fs: fs.keys.list(), register_k))
     get, post = server.requests
     common = {
         "accept": "*/*",
@@ -342,25 +333,14 @@ def test_reads_share_a_connection_and_each_write_gets_a_fresh_one(mode: str) -> 
         ports.append((conn.request.method, conn.sock.getpeername()[1]))
         conn.respond(200, b"[]", {"Content-Type": "application/json"})
 
-    def scenario(fs: Any) -> Any:
-        steps: list[Callable[[], Any]] = [
-            lambda: fs.keys.list(),
-            lambda: fs.keys.list(),
-            lambda: fs.keys.register(name="a", key="ssh-ed25519 A"),
-            lambda: fs.keys.register(name="b", key="ssh-ed25519 B"),
-            lambda: fs.keys.list(),
-        ]
-        if mode == "sync":
-            for step in steps:
-                step()
-            return fs
-
-        async def go() -> Any:
-            for step in steps:
-                await step()
-            return fs
-
-        return go()
+    scenario = chain(
+        lambda fs: fs.keys.list(),
+        lambda fs: fs.keys.list(),
+        lambda fs: fs.keys.register(name="a", key="ssh-ed25519 A"),
+        lambda fs: fs.keys.register(name="b", key="ssh-ed25519 B"),
+        lambda fs: fs.keys.list(),
+        lambda fs: fs,
+    )
 
     with HostileServer(answer) as hostile:
         fs = run(mode, hostile.url, scenario)
@@ -579,27 +559,6 @@ def test_a_response_that_echoes_nothing_is_kept_as_the_server_sent_it(mode: str)
     assert (b"X-Note", b"tok-value-0123") in response.headers.raw
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_closed_client_says_so(mode: str, server: ScriptedServer) -> None:
-    server.default = Reply(json=[])
-
-    def scenario(fs: Any) -> Any:
-        if mode == "sync":
-            fs.close()
-            return fs.keys.list()
-
-        async def go() -> Any:
-            await fs.aclose()
-            return await fs.keys.list()
-
-        return go()
-
-    with pytest.raises(FluidstackError) as info:
-        run(mode, server.url, scenario)
-    assert str(info.value) == "this client has been closed"
-    assert server.requests == []
-
-
 def test_a_sync_client_without_timeouts_calls_as_usual(server: ScriptedServer) -> None:
     server.default = Reply(json=[])
     with Fluidstack(TOKEN, base_url=server.url, timeout=None) as fs:
@@ -626,19 +585,9 @@ def test_with_a_users_client_offering_br_the_calls_headers_are_kept(
         cls = httpx.Client if mode == "sync" else httpx.AsyncClient
         return cls(headers={"Accept-Encoding": "gzip, deflate, br"})
 
-    def scenario(fs: Any) -> Any:
-        project = "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
-        if mode == "sync":
-            fs.instances.list(project_id=project)
-            return fs.keys.register(name="k", key="ssh-ed25519 A")
-
-        async def go() -> Any:
-            await fs.instances.list(project_id=project)
-            return await fs.keys.register(name="k", key="ssh-ed25519 A")
-
-        return go()
-
-    run(mode, server.url, scenario, http=http)
+    project = "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
+    listing = chain(lambda fs: fs.instances.list(project_id=project), register_k)
+    run(mode, server.url, listing, http=http)
     get, post = server.requests
     assert get.headers["x-project-id"] == "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
     assert post.headers["content-type"] == "application/json"
@@ -658,25 +607,9 @@ def test_a_write_answered_with_an_error_body_leaves_no_connection_to_reuse(mode:
         ports.append(conn.sock.getpeername()[1])
         conn.respond(409, b'{"message": "exists"}', {"Content-Type": "application/json"})
 
-    def scenario(fs: Any) -> Any:
-        def register(name: str) -> Any:
-            return fs.keys.register(name=name, key="ssh-ed25519 A")
-
-        if mode == "sync":
-            for name in ("a", "b"):
-                with pytest.raises(ConflictError):
-                    register(name)
-            return None
-
-        async def go() -> None:
-            for name in ("a", "b"):
-                with pytest.raises(ConflictError):
-                    await register(name)
-
-        return go()
-
     with HostileServer(answer) as hostile:
-        run(mode, hostile.url, scenario)
+        results = outcomes(mode, hostile.url, [register_k, register_k])
+    assert [type(r) for r in results] == [ConflictError, ConflictError]
     assert len(ports) == 2
     assert ports[0] != ports[1]
 
