@@ -121,7 +121,6 @@ class BodyReader:
         self._limit = limit
         self._truncate = truncate
         self._parts: list[bytes] = []
-        self._raw = 0
         self._fed = [0] * len(self._layers)  # input each coding has taken
         self._size = 0
         self.done = False
@@ -130,7 +129,6 @@ class BodyReader:
     def feed(self, chunk: bytes) -> None:
         if self.done:
             return
-        self._raw += len(chunk)
         self._push(0, chunk)
 
     def _push(self, level: int, data: bytes) -> None:
@@ -171,6 +169,6 @@ class BodyReader:
         self.done = self.truncated = True
 
     def result(self) -> bytes:
-        if self._raw and not self.truncated and not all(z.complete for z in self._layers):
+        if any(self._fed) and not self.truncated and not all(z.complete for z in self._layers):
             raise Undecodable("the compressed body ends before its compressed stream does")
         return self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
