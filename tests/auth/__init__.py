@@ -1,0 +1,1 @@
+"""Credentials: each source of a token, and keeping secrets out of output."""

@@ -1,0 +1,1 @@
+"""The HTTP client: configuration, the send path and what it guarantees."""

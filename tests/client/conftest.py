@@ -1,0 +1,29 @@
+"""Fixtures for the client's tests, sync and async alike (a conftest is never derived,
+so a fixture here may name both clients)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from fluidstack_client import _async_client, _sync_client
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait between attempts, as the clients ask for it (and still slept)."""
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        time.sleep(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(_sync_client, "sleep", sleep)
+    monkeypatch.setattr(_async_client, "sleep", async_sleep)
+    return asked

@@ -1,0 +1,1 @@
+"""Judges we did not write: Prism, schemathesis, property-based parsing."""

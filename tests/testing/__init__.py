@@ -1,0 +1,1 @@
+"""fluidstack_client.testing: the fake, its server, CLI, seeding and fixtures."""

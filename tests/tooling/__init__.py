@@ -1,0 +1,1 @@
+"""The project's tooling: generation, api-check, dist, docs, examples, benchmarks, mutate."""
