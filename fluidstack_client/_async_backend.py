@@ -16,7 +16,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .errors import APITimeoutError, FluidstackError, fresh
+from ._error_mapping import fresh
+from .errors import APITimeoutError, FluidstackError
 
 __all__ = [
     "Lock",

@@ -39,7 +39,7 @@ from ._async_resources import (
     AsyncOrganizations,
     AsyncRegions,
 )
-from ._auth import Secret, authorize, origin
+from ._auth import authorize, origin
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
@@ -58,29 +58,22 @@ from ._credentials import (
     credentials_error,
 )
 from ._credentials import resolve as resolve_credentials
+from ._error_mapping import status_error, transport_error, validation_error
 from ._generated.api.regions import list_regions
 from ._generated.client import Client as GeneratedClient
 from ._generated.models import Error
 from ._generated.types import Response
+from ._redact import NO_SECRET, Redactor, Secret, clean, copy_response, display_url, safe_response
 from ._regions import DEFAULT_REGION_CACHE_TTL, RegionTable, region_base_url
 from ._retry import RetryPolicy
 from ._validate import text
 from ._version import __version__
 from .errors import (
-    NO_SECRET,
     APIConnectionError,
     ConfigurationError,
     FluidstackError,
     InvalidParameterError,
-    Redactor,
     ResponseTooLargeError,
-    clean,
-    copy_response,
-    display_url,
-    safe_response,
-    status_error,
-    transport_error,
-    validation_error,
 )
 
 T = TypeVar("T")

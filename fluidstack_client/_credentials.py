@@ -27,21 +27,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._auth import Secret
-from ._logscrub import watch
-from .errors import (
-    NO_SECRET,
-    APIStatusError,
-    AuthenticationError,
-    ConfigurationError,
-    Redactor,
-    Sealed,
-    clean,
-    parse_body,
-    redacted_request,
-    safe_parts,
-    status_error,
-)
+from ._error_mapping import parse_body, safe_parts, status_error
+from ._redact import NO_SECRET, Redactor, Sealed, Secret, clean, redacted_request, watch
+from .errors import APIStatusError, AuthenticationError, ConfigurationError
 
 DEFAULT_TOKEN_URL = "https://fluidstack.us.auth0.com/oauth/token"  # noqa: S105 - a URL
 DEFAULT_AUDIENCE = "https://api.fluidstack.io"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import unquote
 
+from ._redact import clean
 from ._validate import is_path_segment
-from .errors import InvalidParameterError, clean
+from .errors import InvalidParameterError
 
 # Longer than any id or name the API hands out; servers answer 414 long before
 # httpx's 65,536-character URL limit, so say so before sending.

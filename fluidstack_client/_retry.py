@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import httpx
 
 from ._config import check_number
-from .errors import ConfigurationError, tls_failure, unusable_redirect
+from ._error_mapping import tls_failure, unusable_redirect
+from .errors import ConfigurationError
 
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first attempt: 3 attempts in all."""

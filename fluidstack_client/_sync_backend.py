@@ -20,7 +20,8 @@ from typing import Any, Generic, TypeVar
 import httpcore
 import httpx
 
-from .errors import APITimeoutError, fresh
+from ._error_mapping import fresh
+from .errors import APITimeoutError
 
 __all__ = [
     "Lock",

@@ -22,7 +22,7 @@ from typing import Any, Self, TypeVar, cast
 import httpx
 
 from . import _body, _logs, _operations, _redirects, _retry
-from ._auth import Secret, authorize, origin
+from ._auth import authorize, origin
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
@@ -41,10 +41,12 @@ from ._credentials import (
     credentials_error,
 )
 from ._credentials import resolve as resolve_credentials
+from ._error_mapping import status_error, transport_error, validation_error
 from ._generated.api.regions import list_regions
 from ._generated.client import Client as GeneratedClient
 from ._generated.models import Error
 from ._generated.types import Response
+from ._redact import NO_SECRET, Redactor, Secret, clean, copy_response, display_url, safe_response
 from ._regions import DEFAULT_REGION_CACHE_TTL, RegionTable, region_base_url
 from ._retry import RetryPolicy
 from ._sync_backend import (
@@ -69,20 +71,11 @@ from ._sync_resources import (
 from ._validate import text
 from ._version import __version__
 from .errors import (
-    NO_SECRET,
     APIConnectionError,
     ConfigurationError,
     FluidstackError,
     InvalidParameterError,
-    Redactor,
     ResponseTooLargeError,
-    clean,
-    copy_response,
-    display_url,
-    safe_response,
-    status_error,
-    transport_error,
-    validation_error,
 )
 
 T = TypeVar("T")

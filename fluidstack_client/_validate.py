@@ -7,7 +7,8 @@ import uuid
 from enum import StrEnum
 from typing import TypeVar
 
-from .errors import InvalidParameterError, clean
+from ._redact import clean
+from .errors import InvalidParameterError
 
 E = TypeVar("E", bound=StrEnum)
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

@@ -33,8 +33,8 @@ from fluidstack_client import (
     APIStatusError,
     RetryPolicy,
 )
+from fluidstack_client._error_mapping import status_error
 from fluidstack_client._generated import models
-from fluidstack_client.errors import status_error
 
 SPEC = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml").read_text()

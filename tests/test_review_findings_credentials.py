@@ -65,9 +65,9 @@ from fluidstack_client import (
     TokenProvider,
     _sync_backend,
 )
-from fluidstack_client._auth import Secret
 from fluidstack_client._credentials import Refresh
 from fluidstack_client._generated.api.organizations import list_organizations
+from fluidstack_client._redact import Secret
 from fluidstack_client.testing import FakeAPI, serve
 
 T = TypeVar("T")

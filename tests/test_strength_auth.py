@@ -11,8 +11,8 @@ from clients import MODES, TOKEN, run
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import AsyncFluidstack, ConfigurationError, Fluidstack
-from fluidstack_client._auth import MAX_TOKEN_CHARS, Secret, authorize, check_token, origin
-from fluidstack_client.errors import REDACTED
+from fluidstack_client._auth import authorize, origin
+from fluidstack_client._redact import MAX_TOKEN_CHARS, REDACTED, Secret, check_token
 
 
 def test_a_token_is_stripped_and_may_be_as_long_as_the_limit() -> None:

@@ -35,9 +35,9 @@ from fluidstack_client import (
     TokenProvider,
     _operations,
 )
-from fluidstack_client._auth import Secret
 from fluidstack_client._generated.api.user import list_keys, register_key
 from fluidstack_client._generated.models import SSHKey
+from fluidstack_client._redact import Secret
 
 CLIENTS = [Fluidstack, AsyncFluidstack]
 

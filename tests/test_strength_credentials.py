@@ -37,7 +37,6 @@ from fluidstack_client import (
     RetryPolicy,
     TokenProvider,
 )
-from fluidstack_client._auth import Secret
 from fluidstack_client._credentials import (
     DEFAULT_AUDIENCE,
     DEFAULT_TOKEN_URL,
@@ -50,7 +49,7 @@ from fluidstack_client._credentials import (
     refresh_margin,
     resolve,
 )
-from fluidstack_client.errors import REDACTED, Redactor
+from fluidstack_client._redact import REDACTED, Redactor, Secret
 
 SECRET = "cs_live_9f8e7d6c5b4a"
 NO_RETRY = RetryPolicy(max_retries=0)

@@ -24,7 +24,14 @@ from fluidstack_client import (
     RedirectError,
     RegionNotFoundError,
 )
-from fluidstack_client.errors import (
+from fluidstack_client._error_mapping import (
+    fresh,
+    snippet,
+    status_error,
+    tls_failure,
+    transport_error,
+)
+from fluidstack_client._redact import (
     MESSAGE_CHARS,
     REDACTED,
     Redactor,
@@ -32,12 +39,7 @@ from fluidstack_client.errors import (
     clean,
     copy_response,
     display_url,
-    fresh,
     redacted_request,
-    snippet,
-    status_error,
-    tls_failure,
-    transport_error,
 )
 
 # -- a 2xx that does not parse -----------------------------------------------------------

@@ -13,7 +13,7 @@ from clients import MODES, TOKEN, run
 from scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import ConfigurationError, Fluidstack, _logs
-from fluidstack_client.errors import REDACTED
+from fluidstack_client._redact import REDACTED
 
 NAMES = ("fluidstack_client", "httpx", "httpcore")
 
@@ -119,7 +119,7 @@ def test_the_token_is_scrubbed_from_httpx_log_lines(
 def test_each_logger_gets_one_scrubbing_filter_however_many_tokens() -> None:
     # A service that builds a client (so a token) per request must not pile filters onto
     # httpx's loggers: one filter serves every live token.
-    from fluidstack_client._logscrub import LOGGERS
+    from fluidstack_client._redact import LOGGERS
 
     def scrubbers() -> list[int]:
         loggers = [logging.getLogger(name) for name in LOGGERS]

@@ -11,7 +11,7 @@ from clients import MODES, run
 from scripted_server import Recorded, Reply, ScriptedServer
 
 from fluidstack_client import RedirectError, TokenProvider
-from fluidstack_client._auth import Secret
+from fluidstack_client._redact import Secret
 from fluidstack_client._redirects import MAX_REDIRECTS
 
 

@@ -18,7 +18,7 @@ from fluidstack_client import (
     ClientCredentials,
     PermissionDeniedError,
 )
-from fluidstack_client.errors import REDACTED
+from fluidstack_client._redact import REDACTED
 
 SECRET = "client-secret-0123"
 
