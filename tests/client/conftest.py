@@ -27,3 +27,22 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr(_sync_client, "sleep", sleep)
     monkeypatch.setattr(_async_client, "sleep", async_sleep)
     return asked
+
+
+@pytest.fixture
+def unslept_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait between attempts the clients ask for, in order; none is slept (so a
+    test can assert the defaults' half-second and Retry-After's 60 s without waiting)."""
+    from fluidstack_client import _async_client, _sync_client
+
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        asked.append(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        asked.append(seconds)
+
+    monkeypatch.setattr(_sync_client, "sleep", sleep)
+    monkeypatch.setattr(_async_client, "sleep", async_sleep)
+    return asked

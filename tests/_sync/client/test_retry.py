@@ -2,21 +2,42 @@
 # change tests/client/test_retry.py and regenerate.
 """Retries: which failures are retried (5xx, 429, 408, transport errors before a write
 left), how long each wait is (backoff, jitter, Retry-After), and that a write is never
-sent twice. The pure policy first, then real servers on 127.0.0.1."""
+sent twice. The pure policy first, then real servers on 127.0.0.1.
+
+The waits are captured by replacing the clients' `sleep` (`waits` still sleeps,
+`unslept_waits` does not), and the jitter by replacing its random source, so that a
+delay can be asserted exactly.
+"""
 
 from __future__ import annotations
 
+import email.utils
+import logging
+import random
+import time
+
+import httpx
 import pytest
 from support import samples
 from support.clients import FAST, TOKEN
+from support.hostile_server import Conn, HostileServer, refused_port
 from support.scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
     APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BadRequestError,
     Fluidstack,
     InternalServerError,
     RateLimitError,
+    RetryPolicy,
+    _retry,
 )
+from fluidstack_client._generated.api.instances import list_instances
+
+CLIENTS: list[type[Fluidstack] | type[Fluidstack]] = [Fluidstack, Fluidstack]
+API = "/api/v1alpha1"
 
 
 def _jittered(waits: list[float], *bases: float) -> bool:
@@ -26,7 +47,48 @@ def _jittered(waits: list[float], *bases: float) -> bool:
     )
 
 
-# -- against real servers -----------------------------------------------------------
+def _response(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, headers=headers)
+
+
+class Jitter(random.Random):
+    """A stand-in for the jitter's random source: always `fraction` of the way from
+    the low end of the range to the high end; remembers the ranges it was asked for."""
+
+    def __init__(self, fraction: float = 1.0) -> None:
+        super().__init__(0)
+        self.fraction = fraction
+        self.ranges: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.ranges.append((a, b))
+        return a + (b - a) * self.fraction
+
+
+@pytest.fixture
+def top_jitter(monkeypatch: pytest.MonkeyPatch) -> Jitter:
+    """The jitter always at its top: each wait is its full backoff base."""
+    jitter = Jitter(1.0)
+    monkeypatch.setattr(_retry, "_JITTER", jitter)
+    return jitter
+
+
+# -- the defaults ------------------------------------------------------------------------
+
+
+def test_default_waits_are_half_a_second_then_one(
+    server: ScriptedServer, unslept_waits: list[float], top_jitter: Jitter
+) -> None:
+    server.default = Reply(503, {"message": "down"})
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=None) as fs:
+        with pytest.raises(InternalServerError):
+            fs.clusters.list()
+    assert unslept_waits == [0.5, 1.0]
+    assert top_jitter.ranges == [(0.5, 1.0), (0.5, 1.0)]
+    assert len(server.requests) == 3
+
+
+# -- which statuses and methods are retried ----------------------------------------------
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 520])
@@ -39,6 +101,16 @@ def test_get_recovers_from_5xx(status: int, server: ScriptedServer, waits: list[
     assert _jittered(waits, FAST.initial_delay)
 
 
+def test_delete_and_patch_are_retried(server: ScriptedServer) -> None:
+    server.queue(Reply(502, body=b"<html>bad gateway</html>", content_type="text/html"), Reply(204))
+    server.queue(Reply(504), Reply(200))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        fs.keys.deregister("laptop")
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        fs.members.update("m-1", role="viewer")
+    assert [r.method for r in server.requests] == ["DELETE", "DELETE", "PATCH", "PATCH"]
+
+
 @pytest.mark.parametrize("status", [500, 503, 429])
 def test_post_is_sent_once_even_on_5xx(status: int, server: ScriptedServer) -> None:
     server.default = Reply(status, {"message": "try later"})
@@ -48,9 +120,273 @@ def test_post_is_sent_once_even_on_5xx(status: int, server: ScriptedServer) -> N
     assert len(server.requests) == 1
 
 
+def test_non_retryable_status_is_raised_at_once(server: ScriptedServer) -> None:
+    server.default = Reply(400, {"message": "bad role"})
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        with pytest.raises(BadRequestError, match="bad role"):
+            fs.members.update("m-1", role="admin")
+    assert len(server.requests) == 1
+
+
+def test_499_is_not_retried_and_500_is(server: ScriptedServer, unslept_waits: list[float]) -> None:
+    server.default = Reply(499, {"message": "client closed request"})
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        with pytest.raises(APIStatusError) as info:
+            fs.keys.list()
+    assert type(info.value) is APIStatusError
+    assert info.value.status_code == 499
+    assert len(server.requests) == 1
+    assert unslept_waits == []
+    server.queue(Reply(500), Reply(json=[]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        assert fs.keys.list() == []
+    assert len(server.requests) == 3
+    assert len(unslept_waits) == 1
+
+
+# -- transport errors --------------------------------------------------------------------
+
+
 def test_post_is_not_retried_after_a_dropped_connection(server: ScriptedServer) -> None:
     server.default = Reply(drop=True)
     with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
         with pytest.raises(APIConnectionError):
             fs.keys.register(name="k", key="ssh-ed25519 AAAA")
     assert len(server.requests) == 1
+
+
+def test_get_is_retried_after_a_dropped_connection(
+    server: ScriptedServer, waits: list[float]
+) -> None:
+    server.queue(Reply(drop=True), Reply(drop=True), Reply(json=[]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        assert fs.keys.list() == []
+    assert len(server.requests) == 3
+    assert _jittered(waits, 0.01, 0.02)
+
+
+@pytest.mark.parametrize("call", ["post", "get"])
+def test_connection_refused_is_retried_even_for_post(call: str, waits: list[float]) -> None:
+    attempts: list[str] = []
+
+    def record(request: httpx.Request) -> None:
+        attempts.append(request.method)
+
+    base_url = f"http://127.0.0.1:{refused_port()}"
+    with (
+        httpx.Client(event_hooks={"request": [record]}) as http,
+        Fluidstack(TOKEN, base_url=base_url, http_client=http, retry_policy=FAST) as fs,
+    ):
+        with pytest.raises(APIConnectionError) as info:
+            (fs.invitations.create(email="a@b.io") if call == "post" else fs.clusters.list())
+    assert not isinstance(info.value, APITimeoutError)
+    assert attempts == ["POST" if call == "post" else "GET"] * (FAST.max_retries + 1)
+    assert _jittered(waits, 0.01, 0.02)
+
+
+def test_read_timeout_is_retried_then_reported(server: ScriptedServer, waits: list[float]) -> None:
+    server.queue(Reply(json=[], delay=0.5), Reply(json=[samples.ORGANIZATION]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST, timeout=0.2) as fs:
+        orgs = fs.organizations.list()
+    assert len(orgs) == 1
+    assert _jittered(waits, 0.01)
+    server.default = Reply(json=[], delay=0.5)
+    with Fluidstack(
+        TOKEN, base_url=server.url, retry_policy=FAST, timeout=0.2, max_retries=1
+    ) as fs:
+        with pytest.raises(APITimeoutError):
+            fs.organizations.list()
+
+
+# -- how many attempts -------------------------------------------------------------------
+
+
+def test_max_retries_n_means_n_plus_one_attempts(
+    server: ScriptedServer, waits: list[float]
+) -> None:
+    server.default = Reply(503, {"message": "down for maintenance"})
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST, max_retries=3) as fs:
+        with pytest.raises(InternalServerError, match="down for maintenance") as info:
+            fs.clusters.list()
+    assert len(server.requests) == 4
+    assert info.value.status_code == 503
+    # FAST: 0.01 s doubling, capped at 0.05 s
+    assert _jittered(waits, 0.01, 0.02, 0.04)
+
+
+def test_with_options_overrides_retries_per_call(server: ScriptedServer) -> None:
+    server.default = Reply(500, {"message": "boom"})
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        with pytest.raises(InternalServerError):
+            fs.with_options(max_retries=0).members.list()
+    assert len(server.requests) == 1
+
+
+def _list_instances(fs: Fluidstack, layer: str) -> object:
+    """GET /instances through the resource layer or the generated one."""
+    if layer == "resource":
+        return fs.instances.list()
+    return list_instances.sync_detailed(client=fs.generated_client())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layer", ["resource", "generated"])
+def test_more_than_1024_retries_end_in_the_status_error(layer: str) -> None:
+    """Review finding a06: past 1024 retries the backoff (2.0 ** n) overflowed, and the
+    call ended in an OverflowError, or an APIConnectionError, not the last status."""
+
+    def answer(conn: Conn) -> None:
+        conn.respond(503, b"busy")
+
+    policy = RetryPolicy(max_retries=1100, initial_delay=0, max_delay=0)
+    with HostileServer(answer) as server:
+        with Fluidstack(TOKEN, base_url=server.url + API, retry_policy=policy) as fs:
+            with pytest.raises(InternalServerError):  # not OverflowError, not APIConnectionError
+                _list_instances(fs, layer)
+        assert server.count("GET", f"{API}/instances") == 1101
+
+
+# -- backoff and jitter ------------------------------------------------------------------
+
+
+def test_waits_double_up_to_the_cap(
+    server: ScriptedServer, unslept_waits: list[float], top_jitter: Jitter
+) -> None:
+    server.default = Reply(502)
+    policy = RetryPolicy(max_retries=7)
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=policy) as fs:
+        with pytest.raises(InternalServerError):
+            fs.keys.list()
+    assert unslept_waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert len(server.requests) == 8
+
+
+def test_jitter_takes_each_wait_down_to_half(
+    server: ScriptedServer, unslept_waits: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_retry, "_JITTER", Jitter(0.0))
+    server.default = Reply(500)
+    policy = RetryPolicy(max_retries=3, initial_delay=1.0, max_delay=3.0)
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=policy) as fs:
+        with pytest.raises(InternalServerError):
+            fs.keys.list()
+    assert unslept_waits == [0.5, 1.0, 1.5]
+
+
+def test_real_jitter_stays_between_half_and_the_full_wait(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.default = Reply(503)
+    policy = RetryPolicy(max_retries=4)
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=policy) as fs:
+        with pytest.raises(InternalServerError):
+            fs.keys.list()
+    assert len(unslept_waits) == 4
+    for wait, full in zip(unslept_waits, [0.5, 1.0, 2.0, 4.0], strict=True):
+        assert full / 2 <= wait <= full
+
+
+# -- Retry-After -------------------------------------------------------------------------
+
+
+def test_retry_after_is_waited_for(server: ScriptedServer, waits: list[float]) -> None:
+    server.queue(Reply(429, {"message": "slow down"}, headers={"Retry-After": "1"}), Reply(json=[]))
+    started = time.monotonic()
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        fs.invitations.list()
+    took = time.monotonic() - started
+    assert waits == [1.0]
+    assert 0.9 <= took < 10
+    assert len(server.requests) == 2
+
+
+def test_retry_after_seconds_is_waited_exactly(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.queue(Reply(429, headers={"Retry-After": "7"}), Reply(json=[samples.REGION]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=None) as fs:
+        regions = fs.regions.list()
+    assert [r.name for r in regions] == ["us-east-1"]
+    assert unslept_waits == [7.0]
+
+
+def test_retry_after_beyond_the_cap_is_capped(server: ScriptedServer, waits: list[float]) -> None:
+    server.queue(Reply(503, headers={"Retry-After": "3600"}), Reply(json=[]))
+    started = time.monotonic()
+    policy = RetryPolicy(initial_delay=0.01, max_retry_after=0.2)
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=policy) as fs:
+        fs.invitations.list()
+    assert waits == [0.2]  # the cap, not the hour asked for, nor the 0.01 s backoff
+    assert time.monotonic() - started >= 0.2
+    assert len(server.requests) == 2
+
+
+def test_retry_after_is_capped_at_sixty_seconds_by_default(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.queue(Reply(503, headers={"Retry-After": "3600"}), Reply(json=[]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=None) as fs:
+        assert fs.keys.list() == []
+    assert unslept_waits == [60.0]
+
+
+def test_retry_after_is_capped_at_the_policys_cap(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.queue(Reply(503, headers={"Retry-After": "3600"}), Reply(json=[]))
+    policy = RetryPolicy(initial_delay=0.01, max_retry_after=0.2)
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=policy) as fs:
+        fs.invitations.list()
+    assert unslept_waits == [0.2]
+
+
+def test_retry_after_http_date_from_the_server_is_waited_until(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    # An HTTP date has whole seconds: 30 s ahead is 29-30 s away when it is read.
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    server.queue(Reply(503, headers={"Retry-After": when}), Reply(json=[]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=None) as fs:
+        assert fs.keys.list() == []
+    (wait,) = unslept_waits
+    assert 28.0 < wait <= 30.0
+
+
+def test_retry_after_date_in_the_past_retries_at_once(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    when = email.utils.formatdate(time.time() - 3600, usegmt=True)
+    server.queue(Reply(503, headers={"Retry-After": when}), Reply(json=[]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        assert fs.keys.list() == []
+    assert unslept_waits == [0.0]
+
+
+def test_unreadable_retry_after_falls_back_to_backoff(
+    server: ScriptedServer, unslept_waits: list[float], top_jitter: Jitter
+) -> None:
+    server.queue(Reply(503, headers={"Retry-After": "soon"}), Reply(json=[]))
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=None) as fs:
+        assert fs.keys.list() == []
+    assert unslept_waits == [0.5]
+
+
+# -- the policy's own checks -------------------------------------------------------------
+
+
+# -- logging -----------------------------------------------------------------------------
+
+
+def test_each_retry_is_logged(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture, waits: list[float]
+) -> None:
+    server.queue(Reply(503), Reply(json=[]))
+    with caplog.at_level(logging.INFO, logger="fluidstack_client"):
+        with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+            fs.instances.list()
+    (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
+    (wait,) = waits
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == (
+        f"retrying GET /instances after status 503 in {wait:.2f}s (retry 1 of 2)"
+    )
