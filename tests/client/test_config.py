@@ -15,6 +15,7 @@ import httpx
 import pytest
 from support import samples
 from support.client_kinds import CLIENTS, ClientClass
+from support.client_proxies import use_proxy
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer
 from support.scripted_server import Reply, ScriptedServer
@@ -683,16 +684,6 @@ def test_an_http_client_of_the_other_kind_is_refused_by_name() -> None:
 
 
 # -- proxies from the environment -------------------------------------------------------
-
-PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
-
-
-def use_proxy(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    monkeypatch.setenv("HTTP_PROXY", url)
-    monkeypatch.setenv("http_proxy", url)
 
 
 async def test_client_we_create_sends_through_the_environments_proxy(

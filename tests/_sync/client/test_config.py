@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from support import samples
+from support.client_proxies import use_proxy
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer
 from support.scripted_server import Reply, ScriptedServer
@@ -257,16 +258,6 @@ def test_user_client_with_other_base_url_still_targets_ours(server: ScriptedServ
 
 
 # -- proxies from the environment -------------------------------------------------------
-
-PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
-
-
-def use_proxy(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    monkeypatch.setenv("HTTP_PROXY", url)
-    monkeypatch.setenv("http_proxy", url)
 
 
 def test_client_we_create_sends_through_the_environments_proxy(
