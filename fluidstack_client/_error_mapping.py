@@ -191,7 +191,16 @@ def tls_failure(exc: BaseException) -> BaseException | None:
     return None
 
 
-_TRANSIENT_TLS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+# An EOF or a reset mid-handshake can pass; "want read/write" is no failure at all, only
+# non-blocking I/O asking to be called again (it is in the context of the async
+# client's handshake timeout: a hang is a timeout, and is retried like one).
+_TRANSIENT_TLS = (
+    ssl.SSLEOFError,
+    ssl.SSLZeroReturnError,
+    ssl.SSLSyscallError,
+    ssl.SSLWantReadError,
+    ssl.SSLWantWriteError,
+)
 
 
 def validation_error(

@@ -210,7 +210,7 @@ def install_deadline(http: httpx.Client) -> None:
     from the environment).
 
     httpx has no public way to hand httpcore a network backend, so this reaches into
-    its transports (tests/test_limits.py fails if that ever stops working).
+    its transports (tests/client/test_deadlines.py fails if that ever stops working).
     """
     for transport in [http._transport, *http._mounts.values()]:
         pool = getattr(transport, "_pool", None)

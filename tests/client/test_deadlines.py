@@ -336,8 +336,8 @@ async def test_a_connection_that_hangs_ends_at_the_connect_timeout(on_copy: bool
 
 
 def test_a_tls_handshake_that_hangs_ends_at_the_connect_timeout() -> None:
-    """The sync client's TLS handshake, clamped by the deadline backend (for the async
-    client's, see the xfail test below)."""
+    """The sync client's TLS handshake, clamped by the deadline backend (the async
+    client's is the next test)."""
     with stalled(backlog_full=False) as port:
         timeout = httpx.Timeout(5.0, connect=0.3)
         with Fluidstack(TOKEN, base_url=f"https://127.0.0.1:{port}", timeout=timeout) as fs:
@@ -350,16 +350,10 @@ def test_a_tls_handshake_that_hangs_ends_at_the_connect_timeout() -> None:
 
 
 @pytest.mark.async_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="the async TLS handshake's timeout carries ssl.SSLWantReadError in its context, "
-    "which _error_mapping.tls_failure takes for a permanent TLS failure: 'TLS failed, not "
-    "retried' (the sync client says ConnectTimeout and retries)",
-)
 async def test_an_async_tls_handshake_that_hangs_ends_at_the_connect_timeout() -> None:
-    """Found while migrating: the same hang through AsyncFluidstack is an
-    APITimeoutError within the connect timeout, but named a TLS failure and never
-    retried. Remove the xfail once fixed."""
+    """The same hang through AsyncFluidstack: a ConnectTimeout, not a TLS failure (found
+    while reorganising the tests: the handshake's timeout carries ssl.SSLWantReadError
+    in its context, which was taken for a permanent TLS failure and never retried)."""
     with stalled(backlog_full=False) as port:
         timeout = httpx.Timeout(5.0, connect=0.3)
         async with AsyncFluidstack(
@@ -369,6 +363,32 @@ async def test_an_async_tls_handshake_that_hangs_ends_at_the_connect_timeout() -
     assert isinstance(error, APITimeoutError)
     assert 0.25 <= took < 2.0
     assert "ConnectTimeout" in str(error)
+
+
+@pytest.mark.async_only
+async def test_an_async_tls_handshake_that_hangs_is_retried_like_a_connect_timeout() -> None:
+    """A hung handshake is a timeout, so it is retried (a TLS failure would not be)."""
+    attempts: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        attempts.append(request.method)
+
+    with stalled(backlog_full=False) as port:
+        mine = httpx.AsyncClient(event_hooks={"request": [count]})
+        timeout = httpx.Timeout(5.0, connect=0.3)
+        async with AsyncFluidstack(
+            TOKEN,
+            base_url=f"https://127.0.0.1:{port}",
+            timeout=timeout,
+            http_client=mine,
+            retry_policy=FAST,
+            max_retries=1,
+        ) as fs:
+            error, _ = await timed_failure(fs.keys.list)
+        await mine.aclose()
+    assert isinstance(error, APITimeoutError)
+    assert "TLS failed" not in str(error)
+    assert attempts == ["GET", "GET"]
 
 
 async def test_a_connect_that_hangs_ends_at_the_attempts_deadline() -> None:
