@@ -1,5 +1,5 @@
-# Derived from _async_client.py by scripts/unasync.py (make generate). Do not edit:
-# change _async_client.py and regenerate.
+# Derived from _async_client.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """The client class: configuration, region discovery, and the send loop with retry.
 
 Written once, async; the sync client is derived from this text by

@@ -1,5 +1,5 @@
-# Derived from _async_resources.py by scripts/unasync.py (make generate). Do not edit:
-# change _async_resources.py and regenerate.
+# Derived from _async_resources.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """`client.<resource>.<verb>()`: one method per operation of the spec.
 
 Each method checks its arguments, then hands the generated endpoint function to the

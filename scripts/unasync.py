@@ -55,8 +55,8 @@ TEST_RULES: list[tuple[str, str]] = [
     (r"\baiter_lines\b", "iter_lines"),
 ]
 HEADER = (
-    "# Derived from {source} by scripts/unasync.py (make generate). Do not edit:\n"
-    "# change {source} and regenerate.\n"
+    "# Derived from {source}\n"
+    "# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.\n"
 )
 
 

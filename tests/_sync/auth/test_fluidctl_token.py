@@ -1,5 +1,5 @@
-# Derived from tests/auth/test_fluidctl_token.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/auth/test_fluidctl_token.py and regenerate.
+# Derived from tests/auth/test_fluidctl_token.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """FluidctlToken: the token file `fluidctl login` writes (~/.fluidstack/token, a JWT or
 a plain token). Its expiry, what each unusable file says (missing, empty, too large,
 unreadable, a FIFO, /dev/zero), the warning for a file others can read, and when the

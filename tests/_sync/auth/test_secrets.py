@@ -1,5 +1,5 @@
-# Derived from tests/auth/test_secrets.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/auth/test_secrets.py and regenerate.
+# Derived from tests/auth/test_secrets.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Secrets kept out of everything a person or a log sees: reprs, pickles, log records at
 any level (ours, httpx's, httpcore's), exception text and tracebacks, and the error
 bodies, headers, reason phrases and redirects a server echoes a token in, whatever the

@@ -1,5 +1,5 @@
-# Derived from tests/auth/test_token.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/auth/test_token.py and regenerate.
+# Derived from tests/auth/test_token.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """The token given as a string or a callable (sync or async), and TokenProviders of a
 user's own: what is accepted, what each refusal says (never the token itself), the
 bearer header it travels in, and the one origin it may go to."""

@@ -1,5 +1,5 @@
-# Derived from tests/client/test_arguments.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_arguments.py and regenerate.
+# Derived from tests/client/test_arguments.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Arguments are checked before anything is sent: a bad one raises
 `InvalidParameterError` naming it, as the caller wrote it, and the server sees nothing.
 The resources check their own arguments; the send path then matches every request to

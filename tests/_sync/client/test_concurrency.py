@@ -1,5 +1,5 @@
-# Derived from tests/client/test_concurrency.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_concurrency.py and regenerate.
+# Derived from tests/client/test_concurrency.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Many calls through one client: a thousand at once share it, the pool bounds how many
 are in flight and keeps every connection it opens, reads share kept-alive connections
 while each write gets a fresh one (so a write never reads what was left on a reused

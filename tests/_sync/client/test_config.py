@@ -1,5 +1,5 @@
-# Derived from tests/client/test_config.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_config.py and regenerate.
+# Derived from tests/client/test_config.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """The client's configuration as a user meets it: the constructor's arguments, defaults
 and checks (token, base URL, timeouts, pool size, response cap, region cache), what the
 environment supplies, `with_options()` copies, closing, a user's own `http_client`, and

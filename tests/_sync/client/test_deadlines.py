@@ -1,5 +1,5 @@
-# Derived from tests/client/test_deadlines.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_deadlines.py and regenerate.
+# Derived from tests/client/test_deadlines.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Bounded time: each attempt has a deadline (the read timeout) that ends it however
 the server stalls (headers or a body dripped a byte at a time, a connect or TLS
 handshake that hangs, an upload nobody reads, a wait for a pooled connection), each

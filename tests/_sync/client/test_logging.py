@@ -1,5 +1,5 @@
-# Derived from tests/client/test_logging.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_logging.py and regenerate.
+# Derived from tests/client/test_logging.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """What the client lets an operator see: the log lines it writes (a new token, a region
 fetch, a retry, a refresh after a 401), `FLUIDSTACK_LOG` (which loggers get a stderr
 handler, at which level, what a bad value says), the token scrubbed from httpx's own

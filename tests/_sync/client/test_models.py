@@ -1,5 +1,5 @@
-# Derived from tests/client/test_models.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_models.py and regenerate.
+# Derived from tests/client/test_models.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """The generated models as a user meets them: the parsing fast paths (templates/) give
 exactly what the plain code gave, enum values and fields the spec does not know are
 kept, `UNSET` stands for a field the server left out, and the cyclic GC is paused

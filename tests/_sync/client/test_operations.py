@@ -1,5 +1,5 @@
-# Derived from tests/client/test_operations.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_operations.py and regenerate.
+# Derived from tests/client/test_operations.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Every operation of the spec through the client, against a real server on 127.0.0.1:
 the request each resource method sends (method, path, headers, body) and the models it
 parses the answer into; the headers every call sends; the generated functions used

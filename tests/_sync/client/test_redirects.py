@@ -1,5 +1,5 @@
-# Derived from tests/client/test_redirects.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_redirects.py and regenerate.
+# Derived from tests/client/test_redirects.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Redirects: a read (GET) follows a 3xx only within the client's own origin (scheme,
 host and effective port), at most five times, with the token; a write is never
 re-sent anywhere and raises `RedirectError`; what each refusal's message says.

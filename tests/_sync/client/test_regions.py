@@ -1,5 +1,5 @@
-# Derived from tests/client/test_regions.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_regions.py and regenerate.
+# Derived from tests/client/test_regions.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Regions: `region(name)` gives a client of the same kind bound to that region's API.
 Which URL a region maps to (and which are refused, and why), how long the fetched
 table is trusted, what the unknown-region error lists, and that concurrent lookups

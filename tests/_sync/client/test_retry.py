@@ -1,5 +1,5 @@
-# Derived from tests/client/test_retry.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/client/test_retry.py and regenerate.
+# Derived from tests/client/test_retry.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Retries: which failures are retried (5xx, 429, 408, transport errors before a write
 left), how long each wait is (backoff, jitter, Retry-After), and that a write is never
 sent twice. The pure policy first, then real servers on 127.0.0.1.

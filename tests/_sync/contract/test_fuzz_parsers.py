@@ -1,5 +1,5 @@
-# Derived from tests/contract/test_fuzz_parsers.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/contract/test_fuzz_parsers.py and regenerate.
+# Derived from tests/contract/test_fuzz_parsers.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Property-based tests of every response parser.
 
 (a) Documents valid per the spec's schemas, with enum values the spec does not

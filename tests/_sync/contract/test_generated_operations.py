@@ -1,5 +1,5 @@
-# Derived from tests/contract/test_generated_operations.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/contract/test_generated_operations.py and regenerate.
+# Derived from tests/contract/test_generated_operations.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Every operation of the spec through the *generated* functions (`sync_detailed`,
 and `sync_detailed` in the sync twin), against a real server on 127.0.0.1: what goes
 over the wire and what comes back; Go's timestamps parsed; models round-tripping

@@ -1,5 +1,5 @@
-# Derived from tests/contract/test_prism.py by scripts/unasync.py (make generate). Do not edit:
-# change tests/contract/test_prism.py and regenerate.
+# Derived from tests/contract/test_prism.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Contract tests with Stoplight Prism, an independent judge of the spec
 (`Fluidstack` here, `Fluidstack` in the derived sync twin).
 
