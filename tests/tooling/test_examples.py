@@ -1,0 +1,218 @@
+"""Every example in examples/ runs against the fake and shows what it says it shows,
+so none can rot, and `make demo` (the README's first command) runs examples checked here.
+
+Examples are found by glob: a new one runs here without a word changed, and fails
+until CHECKS says what its output must show. `test_*.py` examples are pytest files,
+run by pytest in a project of their own.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fluidstack_client.testing import FakeAPI, serve
+
+pytestmark = pytest.mark.tooling
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+# An example that takes long by design is told to be brief.
+ENV = {"service_credentials.py": {"DEMO_SECONDS": "4.5"}}
+# Plugins this suite has that are slow to load and have no part in an example's run.
+QUIET = ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-rA", *QUIET]
+
+
+def _lines_match(out: str, *patterns: str) -> None:
+    for pattern in patterns:
+        assert re.search(pattern, out, re.MULTILINE), f"no line matching {pattern!r} in:\n{out}"
+
+
+def check_fake_in_process(out: str) -> None:
+    # Registered once (the second call met 409 and was fine), listed after a 503 retried.
+    assert out == "['ci-runner', 'deploy']\n"
+
+
+def check_fake_in_process_async(out: str) -> None:
+    assert out == "['eval-0', 'train-1']\n3 ListInstances calls\n"
+
+
+def check_fake_on_loopback(out: str) -> None:
+    url, instances, served = out.splitlines()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1alpha1", url)
+    assert instances == "['gpu-train-0', 'gpu-train-1']"  # us-east-1's, from its regional API
+    assert served == "2 requests served"
+
+
+def check_quickstart(out: str) -> None:
+    assert out.startswith("fluidstack-client demo against the bundled fake\n")
+    origin = re.search(r"^1\. regions \(from (http://127\.0\.0\.1:\d+)/api/v1alpha1\)$", out, re.M)
+    assert origin, out
+    base = re.escape(origin[1])
+    _lines_match(
+        out,
+        rf"^  us-east-1 +{base}/regional/us-east-1/api/v1alpha1$",
+        rf"^  eu-west-1 +{base}/regional/eu-west-1/api/v1alpha1$",
+        rf"^  → client for us-east-1 +{base}/regional/us-east-1/api/v1alpha1$",
+        r"^ +cluster train-k8s \(kubernetes, healthy\)$",
+        r"^  project 5b1f6a7e… +2 instance\(s\)$",
+        r"^ +gpu-train-0 +running +us-east-1 +ip=10\.0\.0\.1$",
+        r"^ +gpu-eval-0 +stopped +eu-west-1 +ip=-$",
+        r"^  demo-laptop +ssh-ed25519 AAAA",
+        r"^  ✓ survived +3 instances after retries$",
+        r"^  ✗ InternalServerError +POST .*/invitations: 503 injected fault: 503$",
+        r"^  invitation requests sent +1$",
+    )
+    retries = re.findall(r"↻ retrying GET /api/v1alpha1/instances after status 500", out)
+    assert len(retries) == 2, out
+
+
+def check_service_credentials(out: str) -> None:
+    # 2-second tokens over 4.5 s: the first fetch and two renewals, however many of
+    # the 20 tasks are calling, and no call refused or failed.
+    assert out.count("↻ new token (one request for all 20 tasks)") == 3, out
+    calls = re.search(r"^  (\d+) calls over 4\.5s, all succeeded$", out, re.MULTILINE)
+    assert calls, out
+    # Each task calls every 0.4 s (~11 calls in 4.5 s); a loaded CI machine manages
+    # fewer, but every task keeps calling across both renewals.
+    assert int(calls[1]) >= 20 * 5
+    _lines_match(
+        out,
+        r"^  token requests: 3 \(one per lifetime, not one per task\)$",
+        r"^  calls refused with 401 and re-sent: 0$",
+    )
+    assert "fake-client-secret" not in out
+
+
+CHECKS: dict[str, Callable[[str], None]] = {
+    "fake_in_process.py": check_fake_in_process,
+    "fake_in_process_async.py": check_fake_in_process_async,
+    "fake_on_loopback.py": check_fake_on_loopback,
+    "quickstart.py": check_quickstart,
+    "service_credentials.py": check_service_credentials,
+}
+
+
+def _clean_env(extra: dict[str, str]) -> dict[str, str]:
+    """No FLUIDSTACK_* (the quickstart would go to the real API) and no pytest settings."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLUIDSTACK_", "PYTEST_")) and k != "PYTHONWARNINGS"
+    }
+    return env | extra
+
+
+def _run_script(example: Path, cwd: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(example)],
+        cwd=cwd,
+        env=_clean_env(ENV.get(example.name, {})),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no warning, no stray log line
+    return done.stdout
+
+
+def _run_pytest_file(example: Path, cwd: Path) -> None:
+    """In a project of its own, with only anyio for async tests (pytest-asyncio off)."""
+    (cwd / "pytest.ini").write_text("[pytest]\n")
+    copy = cwd / example.name
+    copy.write_text(example.read_text())
+    tests = [
+        node.name
+        for node in ast.parse(example.read_text()).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+    ]
+    done = subprocess.run(
+        [*PYTEST, "-p", "no:asyncio", "-W", "error", copy.name],
+        cwd=cwd,
+        env=_clean_env({}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    passed_ids = rf"^PASSED {re.escape(copy.name)}::(\w+)(?:\[asyncio\])?$"
+    passed = sorted(re.findall(passed_ids, done.stdout, re.MULTILINE))
+    assert passed == sorted(tests), done.stdout
+    assert tests
+
+
+# -- every example, against the fake ----------------------------------------------------
+
+
+def test_examples_are_found() -> None:
+    assert {p.name for p in EXAMPLES} >= {*CHECKS, "test_with_the_fake.py"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs_against_the_fake(example: Path, tmp_path: Path) -> None:
+    if example.name.startswith("test_"):
+        _run_pytest_file(example, tmp_path)
+        return
+    check = CHECKS.get(example.name)
+    assert check is not None, (
+        f"examples/{example.name} has no checks: add what its output must show to CHECKS "
+        "in tests/tooling/test_examples.py"
+    )
+    check(_run_script(example, tmp_path))
+
+
+# -- make demo: examples/quickstart.py, then examples/service_credentials.py ------------
+#
+# Against the bundled fake, the tests above run both and check their output; here, what
+# is particular to the demo: with a token, the same quickstart talks to "the real API"
+# and only reads.
+
+
+def test_make_demo_runs_the_examples_that_are_checked() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert recipe, "no demo target in the Makefile"
+    ran = re.findall(r"examples/(\w+\.py)", recipe[1])
+    assert ran == ["quickstart.py", "service_credentials.py"]
+    assert set(ran) <= set(CHECKS)
+
+
+@pytest.mark.slow
+def test_demo_with_a_token_only_reads() -> None:
+    fake = FakeAPI(token="real-looking-token")
+    keys_before = [dict(k) for k in fake.keys]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUIDSTACK_")}
+    with serve(fake) as server:
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+            env=clean
+            | {"FLUIDSTACK_TOKEN": "real-looking-token", "FLUIDSTACK_BASE_URL": server.base_url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    assert out.startswith("fluidstack-client demo against the real API\n")
+    # What the account holds is shown...
+    assert re.search(r"^  us-east-1 +http://127\.0\.0\.1:\d+/regional/us-east-1/", out, re.M)
+    assert re.search(r"^ +gpu-train-0 +running +us-east-1 +ip=10\.0\.0\.1$", out, re.M)
+    assert re.search(r"^3\. SSH keys \(read-only against the real API\)$", out, re.M)
+    assert re.search(r"^  ci-runner +ssh-ed25519 AAAA", out, re.M)
+    # ... and nothing in it is changed: no key registered, no invitation, no fault.
+    assert "demo-laptop" not in out
+    assert "survived" not in out
+    assert fake.keys == keys_before
+    assert len(fake.invitations) == 1
+    assert fake.requests
+    assert {r.method for r in fake.requests} == {"GET"}
+    assert "real-looking-token" not in out

@@ -1,0 +1,64 @@
+"""The package as users get it: one version, lower bounds only on its dependencies, and
+a wheel holding the generated code, the typing marker and the pytest plugin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+import fluidstack_client
+
+pytestmark = pytest.mark.tooling
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_version_is_single_sourced() -> None:
+    namespace: dict[str, str] = {}
+    exec((ROOT / "fluidstack_client" / "_version.py").read_text(), namespace)
+    assert fluidstack_client.__version__ == namespace["__version__"]
+    assert version("fluidstack-client") == fluidstack_client.__version__
+
+
+def test_runtime_dependencies_have_lower_bounds_only() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"]
+    assert sorted(d.split(">=")[0] for d in deps) == ["attrs", "httpcore", "httpx", "sniffio"]
+    assert all(">=" in d and "==" not in d and "<" not in d for d in deps)
+    assert project["requires-python"] == ">=3.11"
+
+
+@pytest.mark.slow
+def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("fluidstack_client-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "fluidstack_client/py.typed" in names
+    assert "fluidstack_client/_generated/api/instances/list_instances.py" in names
+    assert "fluidstack_client/_generated/models/instance.py" in names
+    assert "fluidstack_client/testing/_fake.py" in names
+    assert not any("__pycache__" in n or "/tests/" in n for n in names)
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[pytest11]" in text
+    assert "fluidstack = fluidstack_client.testing.pytest_plugin" in text

@@ -1,0 +1,431 @@
+"""`make update-spec` (scripts/update_spec.py) and the spec summary (scripts/spec_diff.py):
+a new spec is validated before it is taken, a bad one (invalid, unsafe, endless) changes
+nothing, a good one is taken and regenerated, and what changed is said in terms users
+notice."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support.tooling_project import (
+    SCRIPTS,
+    SPEC,
+    Spec,
+    add_operation,
+    add_optional_field,
+    add_required_argument,
+    copy_project,
+    load_spec,
+    remove_enum_value,
+    remove_field,
+    schemas,
+    snapshot_of,
+)
+
+sys.path.insert(0, str(SCRIPTS))
+import spec_diff
+import update_spec
+
+pytestmark = pytest.mark.tooling
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path)
+
+
+# -- a spec that is refused changes nothing ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "openapi: 3.0.3\npaths: {}\n",
+            'not a valid OpenAPI document: "info" is a required property',
+        ),
+        ("swagger: nope\n", "is not OpenAPI 3.x"),
+        ("openapi: [unclosed\n", "is not YAML or JSON"),
+        ("- a list\n", "not an OpenAPI document (no mapping at the top)"),
+    ],
+)
+def test_update_spec_refuses_an_invalid_spec_and_changes_nothing(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    before = snapshot_of(project)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    assert update_spec.main([str(bad), "--root", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"update-spec: {bad} ")
+    assert message in err
+    assert snapshot_of(project) == before
+
+
+def test_update_spec_refuses_a_dangling_ref_with_the_validators_message(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = load_spec()
+    del schemas(spec)["Cluster"]  # ListClusters still points at it
+    bad = tmp_path / "dangling.yaml"
+    bad.write_text(yaml.safe_dump(spec))
+    before = snapshot_of(project)
+    assert update_spec.main([str(bad), "--root", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "/components/schemas/Cluster" in err
+    assert len(err) < 500, "the validator's message is cut, not the whole document"
+    assert snapshot_of(project) == before
+
+
+def test_a_swagger_2_spec_is_refused_by_validation() -> None:
+    """(review finding)"""
+    swagger = b"swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"
+    with pytest.raises(update_spec.Refused, match="not OpenAPI 3"):
+        update_spec.check("swagger.yaml", swagger)
+
+
+def test_a_tab_indented_json_spec_is_accepted() -> None:
+    """JSON is read as JSON, not as YAML (which refuses tabs) (review finding)."""
+    spec = load_spec()
+    data = json.dumps(spec, indent="\t").encode()
+    assert json.loads(data) == spec
+    assert update_spec.check("openapi.json", data) == spec
+
+
+def test_an_interrupted_update_leaves_the_spec_unchanged(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during regeneration puts the spec and the client back (review finding)."""
+    spec = load_spec()
+    schemas(spec)["Cluster"]["properties"]["labels"] = {"type": "string"}
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = snapshot_of(project)
+
+    def interrupted(root: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(update_spec, "regenerate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        update_spec.update(project, str(new))
+    assert snapshot_of(project) == before
+
+
+# -- a spec is only read: no $ref is followed, no endless or huge input is read ----------
+
+
+@pytest.fixture
+def recording_server() -> Iterator[tuple[str, list[str]]]:
+    """A 127.0.0.1 server answering any GET with a schema, recording the paths asked."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b"type: object\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def _spec_with_ref(ref: str) -> bytes:
+    spec = load_spec()
+    schemas(spec)["Cluster"]["properties"]["extra"] = {"$ref": ref}
+    return yaml.safe_dump(spec, sort_keys=False).encode()
+
+
+def test_validating_a_spec_fetches_nothing_its_refs_name(
+    recording_server: tuple[str, list[str]],
+) -> None:
+    """The validator would fetch a remote $ref (review finding)."""
+    url, hits = recording_server
+    with contextlib.suppress(update_spec.Refused):
+        update_spec.check("spec", _spec_with_ref(f"{url}/remote.yaml"))
+    assert hits == []
+
+
+def test_validating_a_spec_reads_no_local_file_its_refs_name(tmp_path: Path) -> None:
+    """The validator would read a file:// $ref into its message (review finding)."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("TOPSECRET-4242\n")
+    with pytest.raises(update_spec.Refused) as refused:
+        update_spec.check("spec", _spec_with_ref(secret.as_uri()))
+    assert "TOPSECRET" not in str(refused.value)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge-sparse-file"])
+def test_an_endless_or_huge_spec_file_is_refused_without_reading_it(
+    tmp_path: Path, kind: str
+) -> None:
+    """(review finding)"""
+    if kind == "fifo":
+        source = tmp_path / "spec.fifo"
+        os.mkfifo(source)  # opening it to read would block until a writer comes
+        expected = "is not a regular file"
+    elif kind == "device":
+        source = Path("/dev/zero")
+        expected = "is not a regular file"
+    else:
+        source = tmp_path / "huge.yaml"
+        with source.open("wb") as f:
+            f.truncate(update_spec.MAX_SPEC_BYTES * 64)  # 1 GiB, sparse
+        expected = "is larger than"
+    started = time.monotonic()
+    with pytest.raises(update_spec.Refused, match=expected):
+        update_spec.fetch(str(source))
+    assert time.monotonic() - started < 2
+
+
+def test_an_oversized_download_is_refused_by_size() -> None:
+    """(review finding)"""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (1 << 30))
+            with contextlib.suppress(OSError):
+                for _ in range(update_spec.MAX_SPEC_BYTES // (1 << 20) + 1):
+                    conn.sendall(b"#" * (1 << 20))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(update_spec.Refused) as refused:
+            update_spec.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/openapi.yaml")
+        assert "larger than" in str(refused.value)
+    finally:
+        thread.join(10)
+        listener.close()
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = [
+        "openapi: 3.0.3",
+        "info: {title: t, version: '1'}",
+        "paths: {}",
+        "components:",
+        "  schemas:",
+        "    L0: &l0 {type: string}",
+    ]
+    for level in range(1, levels + 1):
+        refs = ", ".join([f"*l{level - 1}"] * 5)
+        lines.append(f"    L{level}: &l{level} {{allOf: [{refs}]}}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.slow
+def test_a_yaml_alias_bomb_is_refused_quickly(project: Path, tmp_path: Path) -> None:
+    """Under 1 kB that expands to 5**10 schemas (review finding)."""
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb(10))
+    assert bomb.stat().st_size < 1000
+    script = SCRIPTS / "update_spec.py"
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script), str(bomb), "--root", str(project)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"update-spec still validating after {time.monotonic() - started:.0f} s")
+    assert done.returncode == 1, done.stderr
+
+
+# -- a good spec is taken, regenerated and summarised ------------------------------------
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An http server on 127.0.0.1 serving tmp_path/www."""
+    www = tmp_path / "www"
+    www.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(www), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", www
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.slow
+def test_update_spec_from_a_url_takes_the_spec_regenerates_and_summarises(
+    project: Path, served: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, www = served
+    spec = load_spec()
+    add_optional_field(spec)
+    data = yaml.safe_dump(spec, sort_keys=False).encode()
+    (www / "openapi.yaml").write_bytes(data)
+
+    assert update_spec.main([f"{url}/openapi.yaml", "--root", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert (project / "spec" / "openapi.yaml").read_bytes() == data
+    cluster = (project / "fluidstack_client" / "_generated" / "models" / "cluster.py").read_text()
+    assert "labels: str | Unset = UNSET" in cluster
+    assert "spec: field added: Cluster.labels (optional, string)" in out
+    assert "api-check: no breaking change" in out
+    assert "BREAKING" not in out
+
+
+@pytest.mark.slow
+def test_update_spec_says_when_the_new_spec_breaks_users(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = load_spec()
+    remove_enum_value(spec)
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(spec, sort_keys=False))
+    assert update_spec.main([str(new), "--root", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "spec: enum value removed: ClusterType.slurm" in out
+    assert "BREAKING ClusterType.SLURM: Public object was removed" in out
+    assert "the change is BREAKING: bump the version and name it in CHANGELOG.md" in out
+    assert (
+        "SLURM"
+        not in (
+            project / "fluidstack_client" / "_generated" / "models" / "cluster_type.py"
+        ).read_text()
+    )
+
+
+# -- the spec summary (what update-spec prints and CI writes to the job summary) ---------
+
+
+def test_the_spec_summary_names_operations_models_fields_and_values() -> None:
+    old = load_spec()
+    new = load_spec()
+    for change in (remove_field, remove_enum_value, add_required_argument, add_operation):
+        change(new)
+    add_optional_field(new)
+    del schemas(new)["Relation"]
+    body = new["paths"]["/invitations"]["post"]["requestBody"]["content"]["application/json"]
+    body["schema"]["required"].remove("email")
+    text = spec_diff.render(spec_diff.diff(old, new), markdown=False)
+    assert text.splitlines() == [
+        "spec: operation changed: ListClusters (required parameter query project added)",
+        "spec: operation added: ListProjects (GET /projects)",
+        "spec: model removed: Relation",
+        "spec: field added: Cluster.labels (optional, string)",
+        "spec: field removed: Cluster.project_id",
+        "spec: field changed: CreateInvitation body.email (no longer required)",
+        "spec: enum value removed: ClusterType.slurm",
+    ]
+    table = spec_diff.render(spec_diff.diff(old, new), markdown=True)
+    assert "| removed | field | `Cluster.project_id` |  |" in table
+    assert spec_diff.render(spec_diff.diff(old, old), markdown=False) == (
+        "spec: no change to operations, models or fields"
+    )
+
+
+def _nullable(spec: Spec) -> None:
+    schemas(spec)["Cluster"]["properties"]["name"]["nullable"] = True
+
+
+def _body_enum_value_removed(spec: Spec) -> None:
+    body = spec["paths"]["/members/{id}"]["patch"]["requestBody"]
+    body["content"]["application/json"]["schema"]["properties"]["role"]["enum"].remove("editor")
+
+
+def _response_model_changed(spec: Spec) -> None:
+    response = spec["paths"]["/clusters"]["get"]["responses"]["200"]
+    response["content"]["application/json"]["schema"]["items"]["$ref"] = (
+        "#/components/schemas/Instance"
+    )
+
+
+def _parameter_type_changed(spec: Spec) -> None:
+    spec["paths"]["/instances/{id}"]["get"]["parameters"][0]["schema"] = {"type": "integer"}
+
+
+def _model_property_enum_value_removed(spec: Spec) -> None:
+    schemas(spec)["Invitation"]["properties"]["role"]["enum"] = ["admin", "viewer"]
+
+
+@pytest.mark.parametrize(
+    ("change", "name"),
+    [
+        pytest.param(_nullable, "Cluster.name", id="field-made-nullable"),
+        pytest.param(_body_enum_value_removed, "UpdateMember", id="body-enum-value-removed"),
+        pytest.param(_response_model_changed, "ListClusters", id="response-model-changed"),
+        pytest.param(_parameter_type_changed, "GetInstance", id="parameter-type-changed"),
+        pytest.param(_model_property_enum_value_removed, "Invitation.role", id="inline-enum"),
+    ],
+)
+def test_spec_diff_reports_a_change_users_notice(change: Callable[[Spec], None], name: str) -> None:
+    """Each was missing from the summary (review finding)."""
+    old = load_spec()
+    new = load_spec()
+    if change is _model_property_enum_value_removed:
+        schemas(old)["Invitation"]["properties"]["role"]["enum"] = ["admin", "editor", "viewer"]
+    change(new)
+    text = spec_diff.render(spec_diff.diff(old, new), markdown=False)
+    assert name in text, text
+
+
+def test_spec_diff_sees_path_level_parameters() -> None:
+    """A parameter moved from the operation to its path is no change (review finding)."""
+    old = load_spec()
+    new = load_spec()
+    item = new["paths"]["/instances/{id}"]
+    item["parameters"] = item["get"].pop("parameters")
+    assert spec_diff.diff(old, new) == []
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        pytest.param({"required": True}, id="required-true"),
+        pytest.param({"required": [["name"]]}, id="required-unhashable"),
+        pytest.param({"enum": 5}, id="enum-scalar"),
+    ],
+)
+def test_spec_diff_on_a_malformed_spec_does_not_crash(
+    tmp_path: Path, malformed: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line or a summary, never a traceback (review finding)."""
+    spec = load_spec()
+    schemas(spec)["Cluster"].update(malformed)
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(spec))
+    code = spec_diff.main([str(SPEC), str(new)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert code == 0 or (code, captured.err.count("\n")) == (2, 1), captured.err
