@@ -17,6 +17,8 @@ import fluidstack_client
 pytestmark = pytest.mark.tooling
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import lowest  # noqa: E402
 
 
 def test_version_is_single_sourced() -> None:
@@ -62,3 +64,36 @@ def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]" in text
     assert "fluidstack = fluidstack_client.testing.pytest_plugin" in text
+
+
+# -- the lowest-dependency run (make test-lowest, scripts/lowest.py) ---------------------
+
+
+def test_the_lowest_run_pins_each_dependency_at_its_lower_bound(tmp_path: Path) -> None:
+    """`==X` for each `>=X` pyproject.toml declares; httpcore, imported directly, too."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = lowest.lowest_pins()
+    assert pins == [d.replace(">=", "==") for d in project["dependencies"]]
+    assert any(pin.startswith("httpcore==") for pin in pins)
+
+    declared = tmp_path / "pyproject.toml"
+    declared.write_text('[project]\ndependencies = ["httpx[http2] >= 0.27", "attrs>=23.1"]\n')
+    assert lowest.lowest_pins(declared) == ["httpx[http2]==0.27", "attrs==23.1", "httpcore==1.0.0"]
+    for requirement in ("httpx==0.27", "httpx>=0.27,>=0.28", "httpx>=0.27; python_version<'4'"):
+        declared.write_text(f'[project]\ndependencies = ["{requirement}"]\n')
+        with pytest.raises(ValueError, match="expected one `>=` lower bound"):
+            lowest.lowest_pins(declared)
+
+
+def test_the_lowest_venv_is_rebuilt_when_what_it_is_built_from_changes(tmp_path: Path) -> None:
+    for name in lowest.INPUTS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("one")
+    pins = ["httpx==0.27"]
+    before = lowest.stamp(pins, tmp_path)
+    assert lowest.stamp(pins, tmp_path) == before
+    assert lowest.stamp(["httpx==0.28"], tmp_path) != before
+    for name in lowest.INPUTS:
+        (tmp_path / name).write_text("two")
+        assert lowest.stamp(pins, tmp_path) != before, name
+        (tmp_path / name).write_text("one")
