@@ -1,4 +1,6 @@
 # Every target bootstraps what it needs from a bare python3 (>= 3.11), make and npm.
+# Each task is defined here (and in the scripts a target calls) and nowhere else: nox's
+# sessions call these targets with another interpreter and venv (PYTHON=... VENV=...).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,14 +8,15 @@ STAMP  := $(VENV)/.installed
 PRISM  := tests/contract/node_modules/.bin/prism
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv generate check-generated lint format typecheck pytest fuzz test demo lock wheel clean \
-        api-check api-snapshot update-spec dist test-lowest bench docs mutate
+.PHONY: help venv generate check-generated lint format typecheck pytest quick fuzz test demo lock \
+        wheel clean api-check api-snapshot update-spec dist test-lowest bench docs mutate
 
 help:
 	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
 	@echo "make test             check-generated + lint + typecheck + api-check + docs + pytest + test-lowest (CI)"
 	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
+	@echo "make quick            the fast tests only: none marked slow, contract or tooling"
 	@echo "make test-lowest      the tests on the lowest dependency versions pyproject.toml allows"
 	@echo "make api-check        fail on a breaking API change the version and CHANGELOG do not admit"
 	@echo "                      (BASE=<git ref> to compare with a ref instead of the last release)"
@@ -24,7 +27,7 @@ help:
 	@echo "make docs             the documentation site into site/ (strict: docstrings, links)"
 	@echo "make mutate           mutation testing of the hand-written modules (slow; >= 95% each)"
 	@echo "make dist             reproducible sdist + wheel in dist/, checked and smoke-tested"
-	@echo "make lint | typecheck | pytest | wheel | lock"
+	@echo "make lint | typecheck | pytest | wheel | lock   (PYTEST_ARGS=... to the pytest runs)"
 
 venv: $(STAMP)
 
@@ -60,20 +63,30 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	mypy
 
-# On xdist workers (PYTEST_WORKERS=0 runs in one process): keeps CI inside its 10 minutes.
-pytest: $(STAMP) $(PRISM)
-	pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup
+# Runs choose tests by marker (pyproject.toml registers them), never by path.
+QUICK_MARKERS := not slow and not contract and not tooling
 
-# The property-based parser tests, run long (the default run in `make test` is short).
+# The whole suite, on xdist workers (PYTEST_WORKERS=0 runs in one process): keeps CI
+# inside its 10 minutes.
+pytest: $(STAMP) $(PRISM)
+	pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS)
+
+# While writing code: every test but the slow ones, the outside judges (Prism,
+# schemathesis: no npm needed) and the tooling's (generator, api-check, docs, dist).
+quick: $(STAMP)
+	pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup -m "$(QUICK_MARKERS)" $(PYTEST_ARGS)
+
+# The property-based tests (marker `fuzz`), run long (the default run in `make test` is short).
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} pytest tests/test_fuzz_parsers.py -q
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} pytest -q -m fuzz $(PYTEST_ARGS)
 
 test: check-generated lint typecheck api-check docs pytest test-lowest
 
 # The suite again with every runtime dependency at the lower bound pyproject.toml
-# declares (httpx==0.27.0, attrs==23.1.0, ...), in its own venv (.venv-lowest).
+# declares (httpx==0.27.0, attrs==23.1.0, ...), in its own venv (.venv-lowest): the pins
+# from scripts/lowest.py, the tests those versions can change chosen by marker.
 test-lowest:
-	bash scripts/test_lowest.sh
+	PYTHON="$(PYTHON)" bash scripts/test_lowest.sh $(PYTEST_ARGS)
 
 # Mutation testing (mutmut 3; settings in setup.cfg, equivalents in mutation/equivalent.txt):
 # the score per hand-written module, failing under 95%. Slow, so not in `make test`;
@@ -108,7 +121,7 @@ wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .
 
 # The like-for-like benchmark (raw httpx, generated client, wrapper): 20-25 minutes.
-# `make test` runs its --smoke version (tests/test_bench_smoke.py) so it cannot rot.
+# `make test` runs its --smoke version (tests/tooling/test_bench.py) so it cannot rot.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
