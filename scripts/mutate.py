@@ -5,11 +5,11 @@
     python scripts/mutate.py --survivors      only the mutants that survived last time
     python scripts/mutate.py --resume         only the mutants not run yet (a run cut short)
     python scripts/mutate.py --report         the table of the last run; nothing is run
-    python scripts/mutate.py --quick tests/test_strength_retry.py [module ...]
+    python scripts/mutate.py --quick tests/client/test_retry.py [module ...]
                                               the last survivors against these tests only
                                               (with --resume: the mutants not run yet)
 
-What is mutated and which tests run is set in setup.cfg's [mutmut] section. mutmut
+What is mutated and which tests run (by marker) is set in setup.cfg's [mutmut] section. mutmut
 works in a copy of the project, `mutants/`, which it keeps as its cache; a run from
 scratch deletes it first, because mutmut re-tests a survivor only when told to, not
 when the tests change.
@@ -313,6 +313,16 @@ def run_mutmut(names: list[str], max_children: int) -> int:
 QUICK_KILLS = (1, 3, 36)
 
 
+def markers(parser: configparser.ConfigParser) -> str:
+    """The `-m` expression that chooses mutmut's tests in setup.cfg (one option a line:
+    `-m`, then the expression)."""
+    selection = parser.get("mutmut", "pytest_add_cli_args_test_selection", fallback="")
+    options = [line.strip() for line in selection.splitlines() if line.strip()]
+    if "-m" not in options or options.index("-m") + 1 == len(options):
+        raise SystemExit("setup.cfg: [mutmut] pytest_add_cli_args_test_selection has no -m")
+    return options[options.index("-m") + 1]
+
+
 def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[str, int]:
     """Run each mutant against `tests` only; the exit code of each run, by mutant.
     With `keep`, each kill is recorded as it comes (a run cut short keeps its work)."""
@@ -336,11 +346,8 @@ def quick(names: list[str], tests: list[str], jobs: int, *, keep: bool) -> dict[
     # (schemathesis's plugin takes a second to load, and no test run here needs it)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "--rootdir=.", "-p", "no:randomly"]
     command += ["-p", "no:schemathesis", *blocked, *tests]
-    # The tests setup.cfg leaves out of mutmut's runs (the stress tests) stay out here.
-    selection = parser.get("mutmut", "pytest_add_cli_args_test_selection", fallback="")
-    left_out = [a.partition("::")[2] for a in selection.split() if a.startswith("--deselect=")]
-    if left_out:
-        command += ["-k", " and ".join(f"not {test}" for test in left_out)]
+    # The tests setup.cfg leaves out of mutmut's runs (by marker) stay out here too.
+    command += ["-m", markers(parser)]
     # Bytecode is cached: a mutated module is ten times its source, slow to compile.
     base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     base_env["PYTEST_PLUGINS"] = ",".join(loaded)

@@ -3,6 +3,7 @@ list is well formed, and the report scores, gates and fails as documented."""
 
 from __future__ import annotations
 
+import configparser
 import sys
 from pathlib import Path
 
@@ -101,3 +102,23 @@ def test_an_ignored_mutant_is_left_out_and_a_stale_or_killed_entry_is_a_problem(
     killed = mutate.Entry("fluidstack_client._m.x_f__mutmut_0", ["b"], "nothing observable")
     _, problems = mutate.score(_results(killed=9, survived=1), {killed.mutant: killed})
     assert "but the tests kill it" in problems[0]
+
+
+# -- which tests run: chosen by marker, in setup.cfg ----------------------------------
+
+
+def test_the_mutation_run_chooses_its_tests_by_marker(tmp_path: Path) -> None:
+    """mutmut and --quick read one `-m` expression from setup.cfg; no test path or id is
+    listed there (tests/, the one root, aside)."""
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    assert mutate.markers(parser) == "not slow and not contract and not tooling"
+    selection = parser.get("mutmut", "pytest_add_cli_args_test_selection").split("\n")
+    assert [line for line in selection if line] == ["tests", "-m", mutate.markers(parser)]
+
+    unmarked = tmp_path / "setup.cfg"
+    unmarked.write_text("[mutmut]\npytest_add_cli_args_test_selection =\n    tests\n")
+    parser = configparser.ConfigParser()
+    parser.read(unmarked)
+    with pytest.raises(SystemExit, match="has no -m"):
+        mutate.markers(parser)
