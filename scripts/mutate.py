@@ -24,14 +24,19 @@ process of its own, with the mutant switched on, as mutmut runs it), and one the
 kill is recorded as killed. Sound because a kill by any test is a kill; a survivor
 they do not kill stays one (with --resume, one not run stays not run, for mutmut).
 
-The ignore list (mutation/equivalent.txt) holds the equivalent mutants: changes no
-caller can observe. They are not run. Each entry names the mutant, repeats the line
-the mutant writes (so that an entry cannot silently start to excuse another mutant
-once the numbering shifts) and says why nothing observable changes:
+The ignore list (mutation/equivalent.txt, read by scripts/equivalents.py) holds the
+equivalent mutants: changes no caller can observe. They are not run. Each entry names
+the mutant by what it is (its module, its function, the line it removes and the line it
+writes, never mutmut's number, which any edit to the function shifts) and says why
+nothing observable changes:
 
-    fluidstack_client._retry.x_backoff__mutmut_7
+    fluidstack_client._retry backoff
+        - base = min(policy.initial_delay * 2.0 ** min(retries_done, 64), policy.max_delay)
         + base = min(policy.initial_delay * 2.0 ** min(retries_done, 65), policy.max_delay)
         why: 2**64 x any delay is already past any cap; 2**65 is too
+
+An entry that matches no mutant any more (its line changed), or whose mutant the tests
+kill, fails the run until it is checked again.
 """
 
 from __future__ import annotations
@@ -50,9 +55,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from equivalents import Entry, all_changes, matches, module_of, unmatched
+from equivalents import read as read_ignore_list
+
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
-IGNORE_LIST = ROOT / "mutation" / "equivalent.txt"
 PACKAGE = "fluidstack_client"
 DEFAULT_THRESHOLD = 95.0
 QUICK_TIMEOUT = 600  # seconds for one survivor against the --quick tests
@@ -75,13 +82,6 @@ IGNORED = "ignored"
 
 
 @dataclass
-class Entry:
-    mutant: str
-    lines: list[str]
-    why: str
-
-
-@dataclass
 class Module:
     name: str
     counts: Counter[str] = field(default_factory=Counter)
@@ -100,44 +100,7 @@ class Module:
         return 100.0 if self.counted == 0 else 100.0 * self.killed / self.counted
 
 
-# -- the ignore list ---------------------------------------------------------------------
-
-
-def read_ignore_list(path: Path = IGNORE_LIST) -> dict[str, Entry]:
-    """The entries of the ignore list, by mutant. A malformed entry is an error."""
-    entries: dict[str, Entry] = {}
-    current: Entry | None = None
-    if not path.exists():
-        return entries
-    for number, raw in enumerate(path.read_text().splitlines(), 1):
-        line = raw.rstrip()
-        if not line or line.lstrip().startswith("#"):
-            continue
-        if not raw[0].isspace():
-            if line in entries:
-                raise SystemExit(f"{path}:{number}: {line} is listed twice")
-            current = entries[line] = Entry(line, [], "")
-            continue
-        body = line.strip()
-        if current is None:
-            raise SystemExit(f"{path}:{number}: an indented line before any mutant")
-        if body.startswith("+ "):
-            current.lines.append(body[2:].strip())
-        elif body.startswith("why:"):
-            current.why = body[4:].strip()
-        else:
-            raise SystemExit(f"{path}:{number}: expected '+ <line>' or 'why: <reason>'")
-    for entry in entries.values():
-        if not entry.lines or not entry.why:
-            raise SystemExit(f"{path}: {entry.mutant} needs its '+' line(s) and a 'why:'")
-    return entries
-
-
 # -- mutants and their results -----------------------------------------------------------
-
-
-def module_of(mutant: str) -> str:
-    return mutant.partition(".x")[0]
 
 
 SOURCES: dict[str, str] = {}  # module -> its file, as load_results() finds them
@@ -148,20 +111,6 @@ def source_of(module: str) -> str:
         return SOURCES[module]
     path = module.replace(".", "/")
     return f"{path}/__init__.py" if (ROOT / path).is_dir() else f"{path}.py"
-
-
-def all_mutants() -> list[str]:
-    """Every mutant mutmut will make, named as it names them (generated here, the same
-    way, so that the ignored ones can be left out of the run)."""
-    from mutmut.mutation.file_mutation import mutate_file_contents
-    from mutmut.utils.file_utils import walk_mutatable_files
-    from mutmut.utils.format_utils import get_mutant_name
-
-    names: list[str] = []
-    for path in sorted(walk_mutatable_files()):
-        mutated = mutate_file_contents(str(path), path.read_text())
-        names += [get_mutant_name(path, name) for name in mutated.mutant_names]
-    return names
 
 
 def load_results() -> dict[str, dict[str, int | None]]:
@@ -213,14 +162,13 @@ def changed_lines(diff: str) -> list[str]:
     ]
 
 
-def mutated_lines(diff: str) -> list[str]:
-    return [line[1:].strip() for line in changed_lines(diff) if line.startswith("+")]
-
-
 def score(
-    results: dict[str, dict[str, int | None]], ignore: dict[str, Entry]
+    results: dict[str, dict[str, int | None]],
+    excused: dict[str, Entry],
+    entries: list[Entry],
 ) -> tuple[list[Module], list[str]]:
-    """Per-module tallies, and what is wrong with the ignore list."""
+    """Per-module tallies, and what is wrong with the ignore list. `excused`: the
+    entry each equivalent mutant matches (equivalents.matches)."""
     modules: list[Module] = []
     problems: list[str] = []
     for name, codes in results.items():
@@ -229,16 +177,10 @@ def score(
         module = Module(name)
         for mutant, code in sorted(codes.items(), key=lambda item: _natural(item[0])):
             status = status_of(code)
-            entry = ignore.get(mutant)
+            entry = excused.get(mutant)
             if entry is not None:
-                actual = mutated_lines(diff_of(mutant))
-                if actual != entry.lines:
-                    problems.append(
-                        f"{mutant} writes {actual!r}, not {entry.lines!r}: a stale entry, "
-                        "check that mutant again"
-                    )
-                elif status in DETECTED.values():
-                    problems.append(f"{mutant} is listed as equivalent, but the tests kill it")
+                if status in DETECTED.values():
+                    problems.append(f"{entry} is listed as equivalent, but the tests kill it")
                 else:
                     module.counts[IGNORED] += 1
                     continue
@@ -246,9 +188,8 @@ def score(
             if status not in DETECTED.values():
                 module.missed.append((mutant, status))
         modules.append(module)
-    for mutant in sorted(ignore):
-        if module_of(mutant) in results and mutant not in results[module_of(mutant)]:
-            problems.append(f"{mutant} is in the ignore list, but mutmut makes no such mutant")
+    for entry in unmatched(entries, excused, set(results)):
+        problems.append(f"{entry} matches no mutant: its line changed; check it again")
     return modules, problems
 
 
@@ -401,7 +342,9 @@ def main(argv: list[str]) -> int:
 
     os.chdir(ROOT)
     started = time.monotonic()
-    ignore = read_ignore_list()
+    entries = read_ignore_list()
+    changes = all_changes()
+    ignore = matches(entries, changes)
     modules = [module_name(m) for m in args.modules]
     wanted = set(modules)
     if args.quick or args.survivors or args.resume:
@@ -429,9 +372,7 @@ def main(argv: list[str]) -> int:
     elif not args.report:
         if not modules:
             shutil.rmtree(MUTANTS, ignore_errors=True)
-        names = [
-            n for n in all_mutants() if (not wanted or module_of(n) in wanted) and n not in ignore
-        ]
+        names = [n for n in changes if (not wanted or module_of(n) in wanted) and n not in ignore]
         code = run_mutmut(names, args.max_children)
         if code != 0:
             print(f"mutmut run exited with {code}", file=sys.stderr)
@@ -439,7 +380,7 @@ def main(argv: list[str]) -> int:
     results = load_results()
     if not results:
         raise SystemExit("no mutation results: run without --report first")
-    measured, problems = score(results, ignore)
+    measured, problems = score(results, ignore, entries)
     gated = wanted or {m.name for m in measured}
     status = report(measured, problems, args.threshold, gated)
     print(f"\n{time.monotonic() - started:.0f}s")
