@@ -33,6 +33,7 @@ ROWS = [
     "20 concurrent calls on one client, cold pool",
     "20 concurrent calls on one client, warm pool",
     "parse N=100 instances",
+    "parse N=100, the wrapper without its GC pause",
     "peak memory holding N=100 parsed",
     "`import fluidstack_client` vs `import httpx`",
     "`from fluidstack_client import AsyncFluidstack` vs `import httpx`",

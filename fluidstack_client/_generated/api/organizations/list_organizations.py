@@ -24,7 +24,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Error | list[Organization] | None:
     if response.status_code == 200:
-        with gc_paused():
+        with gc_paused(len(response.content)):
             _response_200 = response.json()
             if not isinstance(_response_200, list):
                 raise TypeError(
