@@ -10,7 +10,7 @@ import httpx
 from .errors import ConfigurationError, FluidstackError
 
 BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
-# The spec's `servers[0].url` (tests/test_config.py keeps the two in step).
+# The spec's `servers[0].url` (tests/client/test_config.py keeps the two in step).
 DEFAULT_BASE_URL = "https://api.atlas.fluidstack.io/api/v1alpha1"
 """The Management API's URL (`FLUIDSTACK_BASE_URL` overrides it)."""
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)

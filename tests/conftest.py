@@ -91,9 +91,3 @@ def spec() -> dict[str, Any]:
     with SPEC_PATH.open() as f:
         loaded: dict[str, Any] = yaml.safe_load(f)
     return loaded
-
-
-@pytest.fixture(scope="module")
-def one_ssl_context() -> None:
-    """Kept while the old test files still ask for it; the session fixture above does
-    the work now."""

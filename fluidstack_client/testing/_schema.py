@@ -2,7 +2,7 @@
 a required field the test left out.
 
 The package ships without `spec/openapi.yaml`, so the schemas are written out here;
-`tests/test_fake_seeding.py` checks them against the spec, so a field the spec gains
+`tests/testing/test_seeding.py` checks them against the spec, so a field the spec gains
 cannot be missed. Seeding is strict on purpose: a typo (`"preemptable"`, `"runing"`)
 fails where it was written, not later inside the client. To simulate a newer API (a
 field or an enum value this spec does not have), change the state after

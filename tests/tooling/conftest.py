@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.tooling_markers import may_select
+from support.markers import may_select
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -1,4 +1,4 @@
-# Derived from tests/client/test_models.py
+# Derived from tests/generated/test_models.py
 # by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """The generated models as a user meets them: the parsing fast paths (templates/) give
 exactly what the plain code gave, enum values and fields the spec does not know are

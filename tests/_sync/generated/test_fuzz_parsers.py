@@ -1,4 +1,4 @@
-# Derived from tests/contract/test_fuzz_parsers.py
+# Derived from tests/generated/test_fuzz_parsers.py
 # by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Property-based tests of every response parser.
 

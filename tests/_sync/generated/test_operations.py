@@ -1,4 +1,4 @@
-# Derived from tests/contract/test_generated_operations.py
+# Derived from tests/generated/test_operations.py
 # by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
 """Every operation of the spec through the *generated* functions (`sync_detailed`,
 and `sync_detailed` in the sync twin), against a real server on 127.0.0.1: what goes

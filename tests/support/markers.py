@@ -1,6 +1,6 @@
 """Whether a run's `-m` expression can select a test carrying a given marker, decided
 before the test's module is imported (so that a run leaving a whole folder out does not
-import it: tests/tooling/conftest.py)."""
+import it: tests/tooling/conftest.py and tests/contract/conftest.py)."""
 
 from __future__ import annotations
 
