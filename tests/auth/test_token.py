@@ -8,11 +8,9 @@ import asyncio
 import gc
 import io
 import logging
-import threading
 import time
 import warnings
 from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -21,6 +19,7 @@ from support.auth_secrets import SECRET, leaks
 from support.auth_tokens import bearer, escaped, exception_chain
 from support.clients import FAST, TOKEN
 from support.scripted_server import Reply, ScriptedServer
+from support.threads import at_once
 
 from fluidstack_client import (
     APIConnectionError,
@@ -505,7 +504,7 @@ class SlowVault(TokenProvider):
         raise error
 
 
-def _distinct_vault_errors(provider: SlowVault, errors: list[BaseException | None]) -> None:
+def _distinct_vault_errors(provider: SlowVault, errors: list[object]) -> None:
     """Twenty callers, one fetch, twenty AuthenticationErrors chained to the vault's
     error, and no object shared between two of them anywhere in their chains (a shared
     one grows a traceback with every raiser's frames, and may hold the token request)."""
@@ -540,20 +539,8 @@ def test_waiters_on_a_failing_custom_provider_raise_distinct_exceptions_in_threa
 ) -> None:
     """The sync client's waiters (threads) on the same failing fetch (finding b12)."""
     provider = SlowVault()
-    barrier = threading.Barrier(20)
-
     with Fluidstack(provider, base_url=server.url) as fs:
-
-        def one(_: int) -> BaseException | None:
-            barrier.wait()
-            try:
-                fs.organizations.list()
-            except FluidstackError as exc:
-                return exc
-            return None
-
-        with ThreadPoolExecutor(20) as pool:
-            errors = list(pool.map(one, range(20)))
+        errors = at_once(20, fs.organizations.list)
     assert server.requests == []
     _distinct_vault_errors(provider, errors)
 

@@ -23,6 +23,7 @@ import pytest
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer
 from support.scripted_server import Recorded, Reply, ScriptedServer
+from support.threads import at_once
 
 from fluidstack_client import (
     APITimeoutError,
@@ -51,20 +52,6 @@ def _listing(conn: Conn, name: str = "x") -> bytes:
     return json.dumps([{"name": name, "url": conn.server.url + API}]).encode()
 
 
-def hold(conn: Conn) -> None:
-    """Say nothing more; return when the client hangs up (or the server stops)."""
-    conn.sock.settimeout(0.05)
-    while not conn.server.stopping.is_set():
-        try:
-            if not conn.sock.recv(65536):
-                break
-        except TimeoutError:
-            continue
-        except OSError:
-            break
-    conn.close()
-
-
 class Regions:
     """/regions that fails, succeeds or hangs, as the test says."""
 
@@ -74,7 +61,7 @@ class Regions:
 
     def __call__(self, conn: Conn) -> None:
         if self.mode == "hang":
-            hold(conn)
+            conn.hold()
             return
         time.sleep(self.delay)  # long enough for every caller to be waiting
         if self.mode == "fail":
@@ -82,27 +69,6 @@ class Regions:
         else:
             listed = [{"name": "us-east-1", "url": conn.server.url}]
             conn.respond(200, json.dumps(listed).encode(), JSON)
-
-
-def _in_threads(n: int, call: Callable[[], object]) -> list[object]:
-    """`call()` n times at once, each in a thread of its own (released together): what
-    each returned or raised, in order."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def one(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _wait_for_request(server: HostileServer, path: str) -> None:
@@ -438,10 +404,10 @@ async def test_concurrent_region_lookups_share_one_successful_fetch_in_tasks() -
 def test_concurrent_region_lookups_share_one_successful_fetch_in_threads() -> None:
     with HostileServer(Regions("ok", delay=0.2)) as server:
         with Fluidstack(TOKEN, base_url=server.url + API, retry_policy=FAST) as fs:
-            first = _in_threads(50, lambda: fs.region("us-east-1"))
+            first = at_once(50, lambda: fs.region("us-east-1"))
             last = fs.region("us-east-1")  # cached
         with Fluidstack(TOKEN, base_url=server.url + API, retry_policy=FAST) as fs:
-            results = _in_threads(50, lambda: fs.region("us-east-1"))
+            results = at_once(50, lambda: fs.region("us-east-1"))
     assert all(isinstance(r, Fluidstack) for r in [*first, *results]), [*first, *results]
     assert {str(r.base_url) for r in [*first, *results] if isinstance(r, Fluidstack)} == {
         f"{server.url}{API}"
@@ -481,7 +447,7 @@ def test_concurrent_region_lookups_share_one_failing_fetch_in_threads() -> None:
         HostileServer(regions) as server,
         Fluidstack(TOKEN, base_url=server.url + API, retry_policy=FAST, max_retries=2) as fs,
     ):
-        batch = _in_threads(50, lambda: fs.region("us-east-1"))
+        batch = at_once(50, lambda: fs.region("us-east-1"))
         counts.append(server.count("GET", REGIONS))
         with pytest.raises(InternalServerError):  # the next call fetches again
             fs.region("us-east-1")
@@ -516,7 +482,7 @@ def test_concurrent_region_lookups_share_a_hanging_fetch_in_threads() -> None:
     with HostileServer(Regions("hang")) as server:
         start = time.monotonic()
         with Fluidstack(TOKEN, base_url=server.url + API, timeout=0.5, max_retries=0) as fs:
-            results = _in_threads(20, lambda: fs.region("us-east-1"))
+            results = at_once(20, lambda: fs.region("us-east-1"))
         elapsed = time.monotonic() - start
     assert len(results) == 20
     assert all(isinstance(r, APITimeoutError) for r in results), results
@@ -648,8 +614,8 @@ def test_waiters_on_a_failing_region_fetch_each_raise_their_own_exception_in_thr
     n = 20
     with HostileServer(_down_while_waiters_join) as server:
         with Fluidstack(TOKEN, base_url=server.url + API, retry_policy=FAST, max_retries=0) as fs:
-            errors = _in_threads(n, lambda: fs.region("x"))
+            errors = at_once(n, lambda: fs.region("x"))
             assert server.count("GET", REGIONS) == 1
-            (alone,) = _in_threads(1, lambda: fs.region("x"))
+            (alone,) = at_once(1, lambda: fs.region("x"))
         assert server.count("GET", REGIONS) == 2
     _assert_each_raised_its_own(errors, alone, n)

@@ -59,6 +59,19 @@ class Conn:
                 return
             time.sleep(interval)
 
+    def hold(self) -> None:
+        """Say nothing more; return when the client hangs up (or the server stops)."""
+        self.sock.settimeout(0.05)
+        while not self.server.stopping.is_set():
+            try:
+                if not self.sock.recv(65536):
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        self.close()
+
     def close(self) -> None:
         self.closed = True
         with contextlib.suppress(OSError):

@@ -292,7 +292,7 @@ class SlowVault(TokenProvider):
         raise error
 
 
-def _distinct_vault_errors(provider: SlowVault, errors: list[BaseException | None]) -> None:
+def _distinct_vault_errors(provider: SlowVault, errors: list[object]) -> None:
     """Twenty callers, one fetch, twenty AuthenticationErrors chained to the vault's
     error, and no object shared between two of them anywhere in their chains (a shared
     one grows a traceback with every raiser's frames, and may hold the token request)."""

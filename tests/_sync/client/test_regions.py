@@ -48,20 +48,6 @@ def _listing(conn: Conn, name: str = "x") -> bytes:
     return json.dumps([{"name": name, "url": conn.server.url + API}]).encode()
 
 
-def hold(conn: Conn) -> None:
-    """Say nothing more; return when the client hangs up (or the server stops)."""
-    conn.sock.settimeout(0.05)
-    while not conn.server.stopping.is_set():
-        try:
-            if not conn.sock.recv(65536):
-                break
-        except TimeoutError:
-            continue
-        except OSError:
-            break
-    conn.close()
-
-
 class Regions:
     """/regions that fails, succeeds or hangs, as the test says."""
 
@@ -71,7 +57,7 @@ class Regions:
 
     def __call__(self, conn: Conn) -> None:
         if self.mode == "hang":
-            hold(conn)
+            conn.hold()
             return
         time.sleep(self.delay)  # long enough for every caller to be waiting
         if self.mode == "fail":
@@ -79,27 +65,6 @@ class Regions:
         else:
             listed = [{"name": "us-east-1", "url": conn.server.url}]
             conn.respond(200, json.dumps(listed).encode(), JSON)
-
-
-def _in_threads(n: int, call: Callable[[], object]) -> list[object]:
-    """`call()` n times at once, each in a thread of its own (released together): what
-    each returned or raised, in order."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def one(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _wait_for_request(server: HostileServer, path: str) -> None:

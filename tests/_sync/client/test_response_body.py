@@ -161,20 +161,6 @@ def send_undeclared(conn: Conn, status: int, body: bytes, headers: dict[str, str
     conn.close()
 
 
-def hold(conn: Conn) -> None:
-    """Say nothing more; return when the client hangs up (or the server stops)."""
-    conn.sock.settimeout(0.05)
-    while not conn.server.stopping.is_set():
-        try:
-            if not conn.sock.recv(65536):
-                break
-        except TimeoutError:
-            continue
-        except OSError:
-            break
-    conn.close()
-
-
 def answering(status: int, body: bytes, headers: dict[str, str]) -> Callable[[Conn], None]:
     def answer(conn: Conn) -> None:
         conn.respond(status, body, headers)
@@ -494,7 +480,7 @@ def test_cap_is_on_the_decoded_size_and_inclusive(coding: str) -> None:
 def test_content_length_over_the_cap_fails_without_reading() -> None:
     def answer(conn: Conn) -> None:
         conn.send(head(200, {**JSON, "Content-Length": str(CAP + 1)}))
-        hold(conn)  # the body never comes: reading it would wait for the timeout
+        conn.hold()  # the body never comes: reading it would wait for the timeout
 
     start = time.monotonic()
     with HostileServer(answer) as server:
