@@ -14,13 +14,13 @@ export PATH := $(abspath $(BIN)):$(PATH)
 help:
 	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
 	@echo "make test             check-generated + lint + typecheck + api-check + docs + pytest + test-lowest (CI)"
-	@echo "make generate         regenerate fluidstack_client/_generated from spec/openapi.yaml"
+	@echo "make generate         regenerate fluidstack_client/_generated from both specs (scripts/apis.py)"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
 	@echo "make quick            the fast tests only: none marked slow, contract or tooling"
 	@echo "make test-lowest      the tests on the lowest dependency versions pyproject.toml allows"
 	@echo "make api-check        fail on a breaking API change the version and CHANGELOG do not admit"
 	@echo "                      (BASE=<git ref> to compare with a ref instead of the last release)"
-	@echo "make update-spec SPEC=<file or URL>  validate, take and regenerate; print what changed"
+	@echo "make update-spec API=management|region SPEC=<file or URL>  validate, take, regenerate; say what changed"
 	@echo "make api-snapshot     when releasing: freeze the released API as api-check's baseline"
 	@echo "make fuzz             the property-based parser tests, run long"
 	@echo "make bench            raw httpx vs generated client vs wrapper, one ratio table (BENCH_ARGS=...)"
@@ -109,8 +109,8 @@ api-snapshot: $(STAMP)
 	$(BIN)/python scripts/api_check.py --write-snapshot
 
 update-spec: $(STAMP)
-	@test -n "$(SPEC)" || { echo "usage: make update-spec SPEC=<file or URL>" >&2; exit 2; }
-	$(BIN)/python scripts/update_spec.py "$(SPEC)"
+	@test -n "$(SPEC)" -a -n "$(API)" || { echo "usage: make update-spec API=management|region SPEC=<file or URL>" >&2; exit 2; }
+	$(BIN)/python scripts/update_spec.py --api "$(API)" "$(SPEC)"
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py

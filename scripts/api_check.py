@@ -37,12 +37,23 @@ from typing import Any
 
 import griffe
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apis import APIS
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "fluidstack_client"
 SNAPSHOT = Path("api") / "public-api.json.gz"
 # Where the public API lives. "" is the package itself: griffe follows its `__all__`
 # into the clients, errors, models and `testing`.
-ROOTS = ("", "_async_resources", "_sync_resources", "_generated")
+ROOTS = (
+    "",
+    "region",
+    "_async_resources",
+    "_sync_resources",
+    "_async_region_resources",
+    "_sync_region_resources",
+    "_generated",
+)
 # Keys of a griffe dump that differ between machines or carry only prose.
 _LOCATION_KEYS = frozenset({"docstring", "filepath", "relative_filepath", "git_info"})
 _OPERATION_FUNCTIONS = frozenset({"sync", "sync_detailed", "asyncio", "asyncio_detailed"})
@@ -179,18 +190,26 @@ def baseline(root: Path, ref: str | None) -> Baseline:
 
 
 def _display(path: str) -> str:
-    """`fluidstack_client._generated.models.cluster.Cluster.id` -> `Cluster.id`."""
+    """The public name a CHANGELOG entry must spell for a path of the package.
+
+    `fluidstack_client._generated.management.models.cluster.Cluster.id` -> `Cluster.id`
+    (a model, whichever API: the layout before issue 20 had no API folder);
+    `..._generated.region.api.instances.get_instance.sync` -> `get_instance`; any other
+    part of the generated layer keeps its path (`_generated.api`, `_generated.client`).
+    """
     parts = path.split(".")[1:]
-    if parts[:2] == ["_generated", "models"]:
-        parts = parts[2:]
-        if len(parts) > 1 and parts[0].islower():
-            parts = parts[1:]  # the module the class lives in
+    if parts[:1] == ["_generated"]:
+        rest = parts[1:]
+        if rest[:1] and rest[0] in APIS:
+            rest = rest[1:]
+        if rest[:1] == ["models"] and len(rest) > 1:
+            rest = rest[1:]
+            if len(rest) > 1 and rest[0].islower():
+                rest = rest[1:]  # the module the class lives in
+            return ".".join(rest)
+        if rest[:1] == ["api"] and len(rest) >= 3:
+            return rest[2]  # tag, operation (its sync/asyncio variants are one operation)
         return ".".join(parts)
-    if parts[:2] == ["_generated", "api"]:
-        parts = parts[2:]
-        if len(parts) > 2 and parts[2] in _OPERATION_FUNCTIONS:
-            parts = parts[:2]  # sync/asyncio variants are one operation
-        return parts[-1] if len(parts) >= 2 else f"api.{'.'.join(parts)}"
     if parts[:1] == ["errors"]:
         parts = parts[1:]  # every error class is exported by the package itself
     public = [p for p in parts if not p.startswith("_") or p.startswith("__")]
@@ -201,14 +220,13 @@ def _changes(breakage: griffe.Breakage) -> list[Change]:
     obj = breakage.obj
     what = breakage.kind.value
     path = obj.path
-    if not obj.is_alias and obj.is_module and path.startswith(f"{PACKAGE}._generated.models."):
+    if not obj.is_alias and obj.is_module and ".models." in path and "._generated." in path:
         return []  # a model's module: its class (re-exported) is reported instead
-    if (
-        not obj.is_alias
-        and obj.is_module
-        and path.startswith(f"{PACKAGE}._generated.api.")
-        and path.count(".") == 3
-    ):
+    parts = path.split(".")
+    if parts[1:2] == ["_generated"] and parts[2:3] and parts[2] in APIS:
+        parts = parts[:2] + parts[3:]  # the API's folder (none before issue 20)
+    tag = parts[1:3] == ["_generated", "api"] and len(parts) == 4
+    if not obj.is_alias and obj.is_module and tag:
         # A whole tag of operations went: name each operation it had.
         ops = sorted(name for name, m in obj.members.items() if m.is_module)
         return [Change(op, what) for op in ops] or [Change(_display(path), what)]

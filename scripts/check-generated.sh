@@ -8,10 +8,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 scripts/generate.sh "$tmp/_generated"
 if ! diff -rq -x __pycache__ "$tmp/_generated" fluidstack_client/_generated >"$tmp/names"; then
-  echo "check-generated: fluidstack_client/_generated does not match spec/openapi.yaml + generator-config.yaml + templates/." >&2
+  echo "check-generated: fluidstack_client/_generated does not match the specs (scripts/apis.py) + generator-config.yaml + templates/." >&2
   echo "These files differ (run 'make generate' and commit the result):" >&2
   sed -e "s#$tmp/_generated#<fresh>#g" -e 's/^/  /' "$tmp/names" >&2
   diff -ru -x __pycache__ "$tmp/_generated" fluidstack_client/_generated | sed "s#$tmp/_generated#<fresh>#g" >&2 || true
   exit 1
 fi
-echo "check-generated: fluidstack_client/_generated matches the spec."
+echo "check-generated: fluidstack_client/_generated matches the specs."

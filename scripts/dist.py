@@ -50,9 +50,11 @@ FALLBACK_EPOCH = 1580601600
 SDIST_REQUIRED = (
     "pyproject.toml",
     "spec/openapi.yaml",
+    "spec/atlas-region-v1alpha1.yaml",
     "generator-config.yaml",
     "templates/str_enum.py.jinja",
     "scripts/generate.sh",
+    "scripts/apis.py",
     "scripts/unasync.py",
     "requirements/dev.txt",
     "Makefile",
@@ -60,6 +62,7 @@ SDIST_REQUIRED = (
     "README.md",
     "CHANGELOG.md",
     "fluidstack_client/_generated/__init__.py",
+    "fluidstack_client/_generated/region/__init__.py",
 )
 BIN = Path(sys.executable).parent  # the dev tools (openapi-python-client, ruff) live here
 

@@ -1,13 +1,15 @@
-"""Take a new OpenAPI spec: validate it, copy it in, regenerate, say what changed.
+"""Take a new OpenAPI spec of one API: validate it, copy it in, regenerate, say what changed.
 
-    python scripts/update_spec.py path/to/openapi.yaml
-    python scripts/update_spec.py https://example.invalid/openapi.yaml
+    python scripts/update_spec.py --api management path/to/openapi.yaml
+    python scripts/update_spec.py --api region https://example.invalid/atlas-region.yaml
 
-An invalid spec is refused with the validator's message and nothing is changed. A
-valid one replaces `spec/openapi.yaml` byte for byte; the client is regenerated
-(the generated package and the derived sync client), and the summary printed is
-the spec's changes followed by `api_check.py`'s verdict against the last release.
-If generation fails, the old spec is put back.
+`--api` names which spec is replaced (scripts/apis.py: `management` is
+`spec/openapi.yaml`, `region` is `spec/atlas-region-v1alpha1.yaml`). An invalid spec
+is refused with the validator's message and nothing is changed. A valid one replaces
+that spec byte for byte; the client is regenerated (both generated packages and the
+derived sync code), and the summary printed is the spec's changes followed by
+`api_check.py`'s verdict against the last release. If generation fails, the old
+spec and code are put back.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from openapi_spec_validator import validate
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_check
 import spec_diff
+from apis import APIS
+from unasync import PAIRS
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = Path("spec") / "openapi.yaml"
 PACKAGE = "fluidstack_client"
 GENERATED = Path(PACKAGE) / "_generated"
-SYNC_FILES = ("_sync_client.py", "_sync_resources.py")
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -153,12 +155,13 @@ def regenerate(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "unasync.py")], cwd=root, check=True)
 
 
-# What regeneration rewrites: put back as it was if it does not finish.
-_REWRITTEN = (SPEC, GENERATED, *(Path(PACKAGE) / name for name in SYNC_FILES))
+def _rewritten(spec: Path) -> tuple[Path, ...]:
+    """What regeneration rewrites: put back as it was if it does not finish."""
+    return (spec, GENERATED, *(Path(PACKAGE) / name for name in PAIRS.values()))
 
 
-def _save(root: Path, keep: Path) -> None:
-    for relative in _REWRITTEN:
+def _save(root: Path, keep: Path, spec: Path) -> None:
+    for relative in _rewritten(spec):
         source = root / relative
         if source.is_dir():
             shutil.copytree(source, keep / relative)
@@ -167,8 +170,8 @@ def _save(root: Path, keep: Path) -> None:
             shutil.copy2(source, keep / relative)
 
 
-def _restore(root: Path, keep: Path) -> None:
-    for relative in _REWRITTEN:
+def _restore(root: Path, keep: Path, spec: Path) -> None:
+    for relative in _rewritten(spec):
         target = root / relative
         if target.is_dir():
             shutil.rmtree(target)
@@ -178,26 +181,27 @@ def _restore(root: Path, keep: Path) -> None:
             shutil.copy2(keep / relative, target)
 
 
-def update(root: Path, source: str) -> int:
+def update(root: Path, source: str, api: str = "management") -> int:
+    spec = Path(APIS[api])
     data = fetch(source)
     new = check(source, data)
-    target = root / SPEC
+    target = root / spec
     old_bytes = target.read_bytes()
     if old_bytes == data:
-        print(f"update-spec: {SPEC} is already this spec; nothing to do")
+        print(f"update-spec: {spec} is already this spec; nothing to do")
         return 0
     old = yaml.safe_load(old_bytes)
     with tempfile.TemporaryDirectory(prefix="update-spec-") as keep:
-        _save(root, Path(keep))
+        _save(root, Path(keep), spec)
         try:
             target.write_bytes(data)
             regenerate(root)
         except BaseException as exc:  # Ctrl-C too: never a new spec with an old client
-            _restore(root, Path(keep))
+            _restore(root, Path(keep), spec)
             if isinstance(exc, subprocess.CalledProcessError | OSError):
                 raise Refused(f"generation failed ({exc}); nothing was changed") from None
             raise
-    print(f"update-spec: {SPEC} replaced by {source}; client regenerated")
+    print(f"update-spec: {spec} ({api} API) replaced by {source}; client regenerated")
     print(spec_diff.render(spec_diff.diff(old, new), markdown=False))
     verdict = api_check.main(["--root", str(root)])
     if verdict == 1:
@@ -208,10 +212,13 @@ def update(root: Path, source: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec", help="a file or an http(s) URL")
+    parser.add_argument(
+        "--api", required=True, choices=sorted(APIS), help="which API's spec it replaces"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="the project to update")
     args = parser.parse_args(argv)
     try:
-        return update(args.root.resolve(), args.spec)
+        return update(args.root.resolve(), args.spec, args.api)
     except Refused as exc:
         print(f"update-spec: {exc}", file=sys.stderr)
         return 1

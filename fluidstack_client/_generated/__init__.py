@@ -1,8 +1,2 @@
-"""A client library for accessing Management API"""
-
-from .client import AuthenticatedClient, Client
-
-__all__ = (
-    "AuthenticatedClient",
-    "Client",
-)
+"""The generated layer: one package per API (scripts/apis.py), each written by
+openapi-python-client from its spec (scripts/generate.sh); never edited by hand."""

@@ -1,6 +1,0 @@
-"""Contains endpoint functions for accessing the API"""
-
-# (METHOD, path template, operationId, documented 2xx statuses, those with a body)
-OPERATIONS: tuple[tuple[str, str, str, tuple[int, ...], tuple[int, ...]], ...] = (
-    ("GET", "/clusters", "list_clusters", (200,), (200,)),
-)

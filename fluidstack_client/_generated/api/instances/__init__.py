@@ -1,7 +1,0 @@
-"""Contains endpoint functions for accessing the API"""
-
-# (METHOD, path template, operationId, documented 2xx statuses, those with a body)
-OPERATIONS: tuple[tuple[str, str, str, tuple[int, ...], tuple[int, ...]], ...] = (
-    ("GET", "/instances", "list_instances", (200,), (200,)),
-    ("GET", "/instances/{id}", "get_instance", (200,), (200,)),
-)

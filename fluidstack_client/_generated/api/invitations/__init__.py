@@ -1,8 +1,0 @@
-"""Contains endpoint functions for accessing the API"""
-
-# (METHOD, path template, operationId, documented 2xx statuses, those with a body)
-OPERATIONS: tuple[tuple[str, str, str, tuple[int, ...], tuple[int, ...]], ...] = (
-    ("GET", "/invitations", "list_invitations", (200,), (200,)),
-    ("POST", "/invitations", "create_invitation", (201,), ()),
-    ("DELETE", "/invitations/{id}", "delete_invitation", (204,), ()),
-)

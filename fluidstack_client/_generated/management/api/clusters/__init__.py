@@ -1,0 +1,7 @@
+"""Contains endpoint functions for accessing the API"""
+
+# (METHOD, path template, operationId, documented 2xx statuses, those with a body,
+#  those the spec marks inferred)
+OPERATIONS: tuple[
+    tuple[str, str, str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...
+] = (("GET", "/clusters", "list_clusters", (200,), (200,), ()),)

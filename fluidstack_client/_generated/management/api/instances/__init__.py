@@ -1,0 +1,10 @@
+"""Contains endpoint functions for accessing the API"""
+
+# (METHOD, path template, operationId, documented 2xx statuses, those with a body,
+#  those the spec marks inferred)
+OPERATIONS: tuple[
+    tuple[str, str, str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...
+] = (
+    ("GET", "/instances", "list_instances", (200,), (200,), ()),
+    ("GET", "/instances/{id}", "get_instance", (200,), (200,), ()),
+)

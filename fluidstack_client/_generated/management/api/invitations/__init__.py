@@ -1,0 +1,11 @@
+"""Contains endpoint functions for accessing the API"""
+
+# (METHOD, path template, operationId, documented 2xx statuses, those with a body,
+#  those the spec marks inferred)
+OPERATIONS: tuple[
+    tuple[str, str, str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...
+] = (
+    ("GET", "/invitations", "list_invitations", (200,), (200,), ()),
+    ("POST", "/invitations", "create_invitation", (201,), (), ()),
+    ("DELETE", "/invitations/{id}", "delete_invitation", (204,), (), ()),
+)

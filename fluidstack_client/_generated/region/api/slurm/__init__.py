@@ -1,0 +1,10 @@
+"""Contains endpoint functions for accessing the API"""
+
+# (METHOD, path template, operationId, documented 2xx statuses, those with a body,
+#  those the spec marks inferred)
+OPERATIONS: tuple[
+    tuple[str, str, str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...
+] = (
+    ("GET", "/slurm/clusters", "list_slurm_clusters", (200,), (200,), ()),
+    ("GET", "/slurm/node-pools", "list_slurm_node_pools", (200,), (200,), ()),
+)

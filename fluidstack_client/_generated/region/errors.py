@@ -1,0 +1,5 @@
+"""The shared errors module: the Management API's"""
+
+from ..management.errors import UnexpectedStatus
+
+__all__ = ["UnexpectedStatus"]
