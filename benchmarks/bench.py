@@ -65,10 +65,12 @@ from typing import Any
 
 import httpx
 
-from fluidstack_client import AsyncFluidstack, Fluidstack
-from fluidstack_client._generated.api.instances import get_instance, list_instances
-from fluidstack_client._generated.client import AuthenticatedClient
-from fluidstack_client._generated.models import Instance
+from fluidstack_client import AsyncFluidstack, Fluidstack, RegionClient
+from fluidstack_client._generated.management.api.instances import get_instance, list_instances
+from fluidstack_client._generated.management.client import AuthenticatedClient
+from fluidstack_client._generated.management.models import Instance
+from fluidstack_client._generated.region.api.instances import get_instance as region_get_instance
+from fluidstack_client._generated.region.models import Instance as RegionInstance
 
 ROOT = Path(__file__).resolve().parent.parent
 # Fresh interpreters (import times, sniffio workers) read compiled bytecode: with
@@ -127,6 +129,23 @@ def _instance(i: int) -> dict[str, Any]:
 
 ONE_BODY = json.dumps(_instance(0)).encode()
 PATH_ONE = f"/instances/{INSTANCE_ID}"
+PROJECT_ID = uuid.UUID("5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f")
+
+
+def _region_instance(i: int) -> dict[str, Any]:
+    """The same instance as a region's API answers it (no region, project or health;
+    its filesystems and user data instead)."""
+    instance = _instance(i)
+    for key in ("project_id", "region", "health", "updated_at"):
+        del instance[key]
+    return {
+        **instance,
+        "filesystems": ["123e4567-e89b-12d3-a456-426614174000"],
+        "userData": "I2Nsb3VkLWNvbmZpZwpwYWNrYWdlczoKICAtIG5naW54",
+    }
+
+
+REGION_BODY = json.dumps(_region_instance(0)).encode()
 
 
 def list_body(count: int) -> bytes:
@@ -225,12 +244,12 @@ class FixedTransport(httpx.BaseTransport):
     """In-process: one instance for /instances/{id}, a prepared list for /instances.
     No socket, no thread: the client's own CPU is all that is left to measure."""
 
-    def __init__(self, listing: bytes = b"[]") -> None:
+    def __init__(self, listing: bytes = b"[]", one: bytes = ONE_BODY) -> None:
         self._bodies = {
-            "one": [ONE_BODY],
+            "one": [one],
             "list": [listing[i : i + 65536] for i in range(0, len(listing), 65536)],
         }
-        self._lengths = {"one": str(len(ONE_BODY)), "list": str(len(listing))}
+        self._lengths = {"one": str(len(one)), "list": str(len(listing))}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         which = "list" if request.url.path.rstrip("/").endswith("/instances") else "one"
@@ -475,8 +494,10 @@ def bench_sync(base_url: str | None, calls: int, rounds_: int, *, own_pool: bool
         "generated": lambda: get_instance.sync_detailed(INSTANCE_ID, client=gen).parsed,
         "wrapper": lambda: fs.instances.get(INSTANCE_ID),
     }
+    region_https: list[httpx.Client] = []
     if base_url is None:  # for reference: raw httpx joining a relative path to base_url
         funcs["raw_relative"] = lambda: raw_http.get(PATH_ONE).json()
+        region_https = _region_contenders(url, funcs)
     own: Fluidstack | None = None
     if own_pool:  # the pool the wrapper builds itself (max_connections=100)
         own = Fluidstack(TOKEN, base_url=url, timeout=TIMEOUT, max_connections=100)
@@ -486,15 +507,40 @@ def bench_sync(base_url: str | None, calls: int, rounds_: int, *, own_pool: bool
         for name, fn in funcs.items():  # warm: connection open, code paths specialised
             result = fn()
             if not name.startswith("raw"):
-                assert isinstance(result, Instance), result
+                assert isinstance(result, RegionInstance if "region" in name else Instance), result
             for _ in range(max(20, calls // 10)):
                 fn()
         return calls_in_blocks(funcs, calls, rounds_)
     finally:
-        for http in (raw_http, gen_http, fs_http):
+        for http in (raw_http, gen_http, fs_http, *region_https):
             http.close()
         if own is not None:
             own.close()
+
+
+def _region_contenders(url: str, funcs: dict[str, Callable[[], object]]) -> list[httpx.Client]:
+    """The same three, for a region's `instances.get` (a regional body, X-PROJECT-ID
+    sent by all three): `RegionClient` against raw httpx and the generated region code."""
+    raw_http = sync_http(url, auth=True, transport=FixedTransport(one=REGION_BODY))
+    raw_http.headers["X-PROJECT-ID"] = str(PROJECT_ID)
+    gen_http = sync_http(url, auth=True, transport=FixedTransport(one=REGION_BODY))
+    gen = generated(gen_http)
+    fs_http = sync_http(url, auth=False, transport=FixedTransport(one=REGION_BODY))
+    region = RegionClient(
+        url,
+        token=TOKEN,
+        project_id=PROJECT_ID,
+        timeout=TIMEOUT,
+        max_connections=LIMITS.max_connections or 100,
+        http_client=fs_http,
+    )
+    absolute = url + PATH_ONE
+    funcs["raw_region"] = lambda: raw_http.get(absolute).json()
+    funcs["generated_region"] = lambda: (
+        region_get_instance.sync_detailed(INSTANCE_ID, client=gen, x_project_id=PROJECT_ID).parsed
+    )
+    funcs["wrapper_region"] = lambda: region.instances.get(INSTANCE_ID)
+    return [raw_http, gen_http, fs_http]
 
 
 def _bind_timed(fn: Callable[[], object], repeat: int) -> Callable[[], dict[str, float]]:
@@ -535,7 +581,7 @@ async def bench_async_sequential(
         for name, fn in funcs.items():
             result = await fn()
             if not name.startswith("raw"):
-                assert isinstance(result, Instance), result
+                assert isinstance(result, RegionInstance if "region" in name else Instance), result
             for _ in range(max(20, calls // 10)):
                 await fn()
         return await acalls_in_blocks(funcs, calls, rounds_, first=first)
@@ -887,8 +933,8 @@ def _peak(fn: Callable[[], object]) -> float:
 IMPORTS = {
     "httpx": "import httpx",
     "generated": (
-        "from fluidstack_client._generated.client import AuthenticatedClient; "
-        "from fluidstack_client._generated.api.instances import get_instance"
+        "from fluidstack_client._generated.management.client import AuthenticatedClient; "
+        "from fluidstack_client._generated.management.api.instances import get_instance"
     ),
     "package": "import fluidstack_client",
     "async": "from fluidstack_client import AsyncFluidstack",
@@ -1107,6 +1153,20 @@ def run(p: Plan) -> tuple[list[Row], dict[str, Any]]:
             "<= 1.15",
         )
         extra["raw_relative_cpu"] = cpu["cpu"]["raw_relative"]
+        regional = {
+            "raw": cpu["cpu"]["raw_region"],
+            "generated": cpu["cpu"]["generated_region"],
+            "wrapper": cpu["cpu"]["wrapper_region"],
+        }
+        add(
+            "client CPU per sync regional `instances.get` (RegionClient), in-process transport",
+            "µs",
+            regional,
+            "<= 1.25",
+        )
+        extra["region_over_management"] = [
+            r / m for r, m in zip(regional["wrapper"], cpu["cpu"]["wrapper"], strict=True)
+        ]
 
     with contextlib.ExitStack() as stack:
         if _NEEDS_SERVER & set(p.only):
@@ -1261,10 +1321,18 @@ def _raw_notes(extra: dict[str, Any]) -> list[str]:
     if not relative or not rows:
         return []
     ratio = statistics.median(r / a for r, a in zip(relative, rows[0].raw, strict=True))
-    return [
+    notes = [
         "raw httpx is called with absolute URLs (the floor); `get('/instances/...')` "
         f"relative to a base_url costs x{ratio:.2f} that in client CPU (httpx joins the URLs)"
     ]
+    regional = extra.get("region_over_management")
+    if regional:
+        notes.append(
+            "the regional `instances.get` (RegionClient) takes "
+            f"x{statistics.median(regional):.2f} the Management one's client CPU, in the "
+            "same rounds (target: within 5%, x1.05)"
+        )
+    return notes
 
 
 def _parse_notes(extra: dict[str, Any]) -> list[str]:

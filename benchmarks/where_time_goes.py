@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench
 
-from fluidstack_client._generated.api.instances import get_instance
-from fluidstack_client._generated.models import Instance
+from fluidstack_client._generated.management.api.instances import get_instance
+from fluidstack_client._generated.management.models import Instance
 
 LAYERS = [
     ("httpx/httpcore", ("/httpx/", "/httpcore/", "/h11/")),
@@ -160,8 +160,8 @@ def imports() -> None:
 
 def _import_group(module: str) -> str:
     for prefix, name in [
-        ("fluidstack_client._generated.models", "generated models"),
-        ("fluidstack_client._generated.api", "generated endpoint modules"),
+        ("fluidstack_client._generated.management.models", "generated models"),
+        ("fluidstack_client._generated.management.api", "generated endpoint modules"),
         ("fluidstack_client._generated", "generated client and types"),
         ("fluidstack_client", "the wrapper"),
         ("attr", "attrs"),

@@ -1,13 +1,16 @@
-"""Python client for the Fluidstack Atlas Management API (v1alpha1).
+"""Python client for Fluidstack Atlas: the Management API and each region's API (v1alpha1).
 
     from fluidstack_client import AsyncFluidstack
 
     async with AsyncFluidstack() as fs:          # credentials from the environment
-        instances = await fs.instances.list()
+        regions = await fs.regions.list()
+        east = await fs.region("us-east-1", project_id=project)
+        instance = await east.instances.create(name="train-0", type="h100-80gb.8x")
 
-`Fluidstack` is the same client, synchronous. Errors are in `fluidstack_client.errors`
-(re-exported here); the models returned are the generated attrs classes, also
-re-exported here.
+`Fluidstack` and `RegionClient` are the same clients, synchronous. Errors are in
+`fluidstack_client.errors` (re-exported here); the Management API's models are the
+generated attrs classes, re-exported here, and the regional API's are in
+`fluidstack_client.region`.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -38,9 +41,10 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._async_client import AsyncFluidstack
+    from ._async_region import AsyncRegionClient
     from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
     from ._credentials import ClientCredentials, FluidctlToken, TokenProvider
-    from ._generated.models import (
+    from ._generated.management.models import (
         Cluster,
         ClusterHealth,
         ClusterType,
@@ -54,15 +58,18 @@ if TYPE_CHECKING:
         Region,
         SSHKey,
     )
-    from ._generated.types import UNSET, Unset
+    from ._generated.management.types import UNSET, Unset
     from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
     from ._sync_client import Fluidstack
+    from ._sync_region import RegionClient
 
 # Loaded on first use (PEP 562): a sync-only program never imports asyncio or the
 # async client, and `import fluidstack_client` stays cheap.
 _LAZY = {
     "AsyncFluidstack": "._async_client",
     "Fluidstack": "._sync_client",
+    "AsyncRegionClient": "._async_region",
+    "RegionClient": "._sync_region",
     "ClientCredentials": "._credentials",
     "FluidctlToken": "._credentials",
     "TokenProvider": "._credentials",
@@ -70,8 +77,8 @@ _LAZY = {
     "DEFAULT_TIMEOUT": "._config",
     "DEFAULT_MAX_RETRIES": "._retry",
     "RetryPolicy": "._retry",
-    "UNSET": "._generated.types",
-    "Unset": "._generated.types",
+    "UNSET": "._generated.management.types",
+    "Unset": "._generated.management.types",
     **dict.fromkeys(
         [
             "Cluster",
@@ -87,7 +94,7 @@ _LAZY = {
             "Region",
             "SSHKey",
         ],
-        "._generated.models",
+        "._generated.management.models",
     ),
 }
 
@@ -117,6 +124,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncFluidstack",
+    "AsyncRegionClient",
     "AuthenticationError",
     "BadRequestError",
     "ClientCredentials",
@@ -142,6 +150,7 @@ __all__ = [
     "RateLimitError",
     "RedirectError",
     "Region",
+    "RegionClient",
     "RegionNotFoundError",
     "RegionURLError",
     "ResponseTooLargeError",

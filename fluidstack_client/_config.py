@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import os
+import uuid
 
 import httpx
 
 from .errors import ConfigurationError, FluidstackError
 
 BASE_URL_ENV = "FLUIDSTACK_BASE_URL"
+REGION_URL_ENV = "FLUIDSTACK_REGION_URL"
+PROJECT_ID_ENV = "FLUIDSTACK_PROJECT_ID"
 # The spec's `servers[0].url` (tests/client/test_config.py keeps the two in step).
 DEFAULT_BASE_URL = "https://api.atlas.fluidstack.io/api/v1alpha1"
 """The Management API's URL (`FLUIDSTACK_BASE_URL` overrides it)."""
@@ -61,6 +64,42 @@ def resolve_base_url(base_url: str | httpx.URL | None) -> httpx.URL:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     url = secure_url(base_url, "base_url", ConfigurationError)
     return url.copy_with(path=url.path.rstrip("/") or "/", query=None, fragment=None)
+
+
+def resolve_region_url(base_url: str | httpx.URL | None) -> httpx.URL:
+    """A region API's URL given to `AsyncRegionClient` directly (else
+    `FLUIDSTACK_REGION_URL`): https (plain http only to loopback); a bare host gets
+    the API's versioned path, as a URL from `/regions` does."""
+    if base_url is None:
+        base_url = os.environ.get(REGION_URL_ENV)
+        if not base_url:
+            raise ConfigurationError(
+                f"no region URL: pass base_url= (a region's `url` from /regions), set "
+                f"{REGION_URL_ENV}, or use `await fs.region(name)` on the Management client"
+            )
+    url = secure_url(base_url, "base_url", ConfigurationError)
+    if url.path in ("", "/"):
+        url = url.copy_with(path=httpx.URL(DEFAULT_BASE_URL).path)
+    return url.copy_with(path=url.path.rstrip("/") or "/", query=None, fragment=None)
+
+
+def resolve_project_id(project_id: object) -> uuid.UUID | None:
+    """The project a regional client acts in: the argument (InvalidParameterError if
+    it is not a UUID), else `FLUIDSTACK_PROJECT_ID` (ConfigurationError if it is not
+    one), else None (each call that needs one must then name it)."""
+    if project_id is None:
+        value = os.environ.get(PROJECT_ID_ENV)
+        if not value:
+            return None
+        try:
+            return uuid.UUID(value.strip())
+        except ValueError:
+            raise ConfigurationError(
+                f"{PROJECT_ID_ENV} must be a project's UUID, got {value[:60]!r}"
+            ) from None
+    from ._validate import as_uuid
+
+    return as_uuid(project_id, "project_id")
 
 
 def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:

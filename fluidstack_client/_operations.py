@@ -1,10 +1,16 @@
-"""The spec's operations as the send path sees them.
+"""The specs' operations as the send path sees them.
 
 Every request, from a resource method or from `generated_client()`, is matched
-here to the operation it belongs to: its path parameters are checked (so `..`
-cannot climb out of `/user/keys/{name}`), and the 2xx status the spec documents
-as its success is looked up (only that status is success). The table comes from
-the generated tag packages (`templates/endpoint_init.py.jinja`).
+here to the operation it belongs to in its client's API (the Management API or a
+region's): its path parameters are checked (so `..` cannot climb out of
+`/user/keys/{name}`), and the 2xx status the spec documents as its success is
+looked up (only that status is success). The tables come from the generated tag
+packages of each API (`templates/endpoint_init.py.jinja`).
+
+Where the spec marks a success `x-inferred` (the regional spec was rebuilt from a
+client that cannot see bodiless successes: a delete's 204, a start's 202), the
+documented code is a guess. Such an operation takes any 2xx as its success: a
+write that was done is never reported as failed for the code it came back with.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from .errors import InvalidParameterError
 MAX_PARAMETER_CHARS = 1024
 
 
+# The APIs by the name of their generated package, as messages name them.
+TITLES = {"management": "the Management API", "region": "the regional API"}
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     method: str
@@ -29,10 +39,16 @@ class Operation:
     name: str
     success: frozenset[int]
     bodies: frozenset[int]  # the successes that carry a body; the others' is not read
+    inferred: frozenset[int]  # successes the spec only infers: any 2xx is success then
 
     @property
     def is_read(self) -> bool:
         return self.method == "GET"
+
+    def is_success(self, status: int) -> bool:
+        """`status` is this operation's success: the documented one, or any 2xx where
+        the documented one is inferred."""
+        return status in self.success or (bool(self.inferred) and 200 <= status < 300)
 
 
 # (method, number of path segments) -> [(segments, with None for a parameter), ...]
@@ -40,29 +56,30 @@ _Table = dict[tuple[str, int], list[tuple[tuple[str | None, ...], tuple[str, ...
 
 
 @cache
-def _table() -> _Table:
+def _table(api: str) -> _Table:
     import importlib
     import pkgutil
 
-    from ._generated import api
-
+    package = importlib.import_module(f"{__package__}._generated.{api}.api")
     table: _Table = {}
-    for info in pkgutil.iter_modules(api.__path__):
-        tag = importlib.import_module(f"{api.__name__}.{info.name}")
-        for method, template, name, success, bodies in getattr(tag, "OPERATIONS", ()):
+    for info in pkgutil.iter_modules(package.__path__):
+        tag = importlib.import_module(f"{package.__name__}.{info.name}")
+        for method, template, name, *codes in getattr(tag, "OPERATIONS", ()):
+            success, bodies, inferred = (frozenset(c) for c in codes)
             parts = template.split("/")
             pattern = tuple(None if p.startswith("{") else p for p in parts)
             params = tuple(p.strip("{}") for p in parts if p.startswith("{"))
-            operation = Operation(method, template, name, frozenset(success), frozenset(bodies))
+            operation = Operation(method, template, name, success, bodies, inferred)
             table.setdefault((method, len(parts)), []).append((pattern, params, operation))
     return table
 
 
-def match(method: str, path: str) -> Operation:
-    """The operation `method path` belongs to (path as the generated code built it,
-    parameters percent-encoded), or InvalidParameterError."""
+def match(api: str, method: str, path: str) -> Operation:
+    """The operation of `api` (a generated package's name: "management", "region")
+    that `method path` belongs to (path as the generated code built it, parameters
+    percent-encoded), or InvalidParameterError."""
     segments = path.split("/")
-    for pattern, params, operation in _table().get((method, len(segments)), ()):
+    for pattern, params, operation in _table(api).get((method, len(segments)), ()):
         values = []
         for expected, actual in zip(pattern, segments, strict=True):
             if expected is None:
@@ -74,7 +91,7 @@ def match(method: str, path: str) -> Operation:
                 _check_parameter(name, value)
             return operation
     raise InvalidParameterError(
-        f"{method} {clean(path, limit=200)} is not an operation of the Management API"
+        f"{method} {clean(path, limit=200)} is not an operation of {TITLES[api]}"
     )
 
 

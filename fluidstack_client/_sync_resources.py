@@ -15,14 +15,18 @@ import uuid
 from typing import TYPE_CHECKING
 
 from . import _validate
-from ._generated.api.clusters import list_clusters
-from ._generated.api.instances import get_instance, list_instances
-from ._generated.api.invitations import create_invitation, delete_invitation, list_invitations
-from ._generated.api.members import delete_member, list_members, update_member
-from ._generated.api.organizations import list_organizations
-from ._generated.api.regions import list_regions
-from ._generated.api.user import deregister_key, list_keys, register_key
-from ._generated.models import (
+from ._generated.management.api.clusters import list_clusters
+from ._generated.management.api.instances import get_instance, list_instances
+from ._generated.management.api.invitations import (
+    create_invitation,
+    delete_invitation,
+    list_invitations,
+)
+from ._generated.management.api.members import delete_member, list_members, update_member
+from ._generated.management.api.organizations import list_organizations
+from ._generated.management.api.regions import list_regions
+from ._generated.management.api.user import deregister_key, list_keys, register_key
+from ._generated.management.models import (
     Cluster,
     CreateInvitationBody,
     Instance,
@@ -34,7 +38,7 @@ from ._generated.models import (
     UpdateMemberBody,
     UpdateMemberBodyRole,
 )
-from ._generated.types import UNSET
+from ._generated.management.types import UNSET
 
 if TYPE_CHECKING:
     from ._sync_client import Fluidstack

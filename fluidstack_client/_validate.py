@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from typing import TypeVar
 
+from ._generated.management.types import UNSET, Unset
 from ._redact import clean
 from .errors import InvalidParameterError
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
@@ -22,6 +25,14 @@ def text(value: object, name: str) -> str:
     """A non-empty string that can be sent (UTF-8: no lone surrogates)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidParameterError(f"{name} must be a non-empty string, got {_shown(value)}")
+    return string(value, name)
+
+
+def string(value: object, name: str) -> str:
+    """A string that can be sent (UTF-8: no lone surrogates); empty or not is the
+    server's to judge (the regional API answers 400 with its own message)."""
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"{name} must be a string, got {_shown(value)}")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -71,3 +82,40 @@ def known_member(enum: type[E], value: object, name: str) -> E:
         return enum(value)
     allowed = ", ".join(repr(m.value) for m in enum)
     raise InvalidParameterError(f"{name} must be one of {allowed}, got {_shown(value)}")
+
+
+def flag(value: object, name: str) -> bool:
+    """True or False (not 0, 1 or "yes")."""
+    if not isinstance(value, bool):
+        raise InvalidParameterError(f"{name} must be True or False, got {_shown(value)}")
+    return value
+
+
+def uuids(values: object, name: str) -> list[uuid.UUID]:
+    """A collection of UUIDs (a single string is not one)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidParameterError(f"{name} must be a list of UUIDs, got {_shown(values)}")
+    return [as_uuid(value, f"{name}[{i}]") for i, value in enumerate(values)]
+
+
+def tags(value: object, name: str = "tags") -> dict[str, str]:
+    """A mapping of text to text."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"{name} must be a mapping of text to text, got {_shown(value)}"
+        )
+    return {string(k, "a tag's key"): string(v, f"tag {_shown(k)}") for k, v in value.items()}
+
+
+def data(value: object, name: str) -> bytes:
+    """Bytes as they are, text as UTF-8 (cloud-init user data)."""
+    if isinstance(value, str):
+        return string(value, name).encode("utf-8")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise InvalidParameterError(f"{name} must be bytes or str, got {type(value).__name__}")
+
+
+def optional(value: object, check: Callable[[object, str], T], name: str) -> T | Unset:
+    """An optional argument: UNSET (left out of the request) when None, else checked."""
+    return UNSET if value is None else check(value, name)

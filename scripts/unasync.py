@@ -6,8 +6,8 @@
 
 Two kinds of derived file:
 
-- the sync client: `fluidstack_client/_async_client.py` and `_async_resources.py`
-  give `_sync_client.py` and `_sync_resources.py`;
+- the sync clients: each `fluidstack_client/_async_<x>.py` of PAIRS (the send path,
+  both APIs' clients and resources) gives `_sync_<x>.py`;
 - the sync tests: every `tests/<area>/test_x.py` holding `async def test_*` gives
   `tests/_sync/<area>/test_x.py`, the same scenarios through `Fluidstack`. A plain
   `def test_*` of the source is left out (it runs once, from the source), and so is
@@ -30,14 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "fluidstack_client"
 TESTS = ROOT / "tests"
 SYNC_TESTS = TESTS / "_sync"
-PAIRS = {"_async_client.py": "_sync_client.py", "_async_resources.py": "_sync_resources.py"}
+PAIRS = {
+    "_async_send.py": "_sync_send.py",
+    "_async_client.py": "_sync_client.py",
+    "_async_resources.py": "_sync_resources.py",
+    "_async_region.py": "_sync_region.py",
+    "_async_region_resources.py": "_sync_region_resources.py",
+}
 
 RULES: list[tuple[str, str]] = [
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
     (r"\basync for\b", "for"),
     (r"\bawait ", ""),
-    (r"\b_async_(backend|client|resources)\b", r"_sync_\1"),
+    (r"\b_async_(backend|client|resources|send|region|region_resources)\b", r"_sync_\1"),
     (r"\basyncio_detailed\b", "sync_detailed"),
     (r"\bset_async_httpx_client\b", "set_httpx_client"),
     (r"\b__aenter__\b", "__enter__"),
@@ -51,6 +57,7 @@ RULES: list[tuple[str, str]] = [
 # Only in tests, before RULES: names of the test support that differ by more than "Async".
 TEST_RULES: list[tuple[str, str]] = [
     (r"\bAsyncByteStream\b", "SyncByteStream"),
+    (r"\.asyncio\(", ".sync("),  # a generated endpoint's parsed-only function
     (r"\baread\b", "read"),
     (r"\baiter_lines\b", "iter_lines"),
 ]

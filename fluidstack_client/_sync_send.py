@@ -1,0 +1,647 @@
+# Derived from _async_send.py
+# by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
+"""The send path every client shares, whichever API it speaks: configuration,
+credentials, the pool, and the loop that sends a request with its token, a deadline
+per attempt, safe redirects, a capped body read, retries and typed errors.
+
+`Fluidstack` (the Management API, `_sync_client.py`) and `RegionClient`
+(a region's API, `_sync_region.py`) are thin subclasses: their resources and what
+only their API has. Written once, async; the sync code is derived from this text by
+`scripts/unasync.py` (`make generate`), so the two cannot disagree. The decisions
+themselves (retry, errors, region URLs, argument checks) live in pure modules
+that both import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import logging
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, ClassVar, Self, TypeVar, cast
+
+import httpx
+
+from . import _body, _logs, _operations, _redirects, _retry
+from ._auth import authorize, origin
+from ._config import (
+    DEFAULT_BASE_URL,
+    attempt_deadline,
+    check_number,
+    resolve_timeout,
+)
+from ._credentials import (
+    CallableToken,
+    CredentialsUnavailable,
+    TokenProvider,
+    TokenSource,
+    credentials_error,
+)
+from ._credentials import resolve as resolve_credentials
+from ._error_mapping import status_error, transport_error, validation_error
+from ._generated.management.client import Client as GeneratedClient
+from ._generated.management.models import Error
+from ._generated.management.types import Response
+from ._redact import NO_SECRET, Redactor, Secret, clean, copy_response, safe_response
+from ._regions import DEFAULT_REGION_CACHE_TTL, RegionTable
+from ._retry import RetryPolicy
+from ._sync_backend import (
+    Semaphore,
+    SingleFlight,
+    check_deadline,
+    check_loop,
+    deadline,
+    install_deadline,
+    sleep,
+    slot,
+)
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    ConfigurationError,
+    FluidstackError,
+    InvalidParameterError,
+    ResponseTooLargeError,
+)
+
+T = TypeVar("T")
+log = logging.getLogger("fluidstack_client")
+USER_AGENT = f"fluidstack-client/{__version__} (python-httpx)"
+
+
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
+class _Shared:
+    """What a client shares with its with_options() copies and its region clients:
+    the credentials, the connection pool, the limits and the region table."""
+
+    def __init__(
+        self,
+        credentials: TokenProvider,
+        http: httpx.Client,
+        max_connections: int,
+        global_base_url: httpx.URL,
+        ttl: float,
+        max_response_size: int,
+    ) -> None:
+        self.credentials = credentials
+        self.http = http
+        # Admit at most as many requests into httpx's pool as it has connections:
+        # its wait queue costs O(waiting x connections) per step, which made 1,000
+        # concurrent calls ~10x slower than queueing them here (benchmarks/).
+        self.gate = Semaphore(max_connections)
+        self.global_base_url = global_base_url
+        self.regions = RegionTable(ttl=ttl)
+        self.regions_fetch: SingleFlight[None] = SingleFlight()
+        self.max_response_size = max_response_size
+        self.loop: Any = None  # the event loop an async client is bound to
+        self.offers_other_encodings = http.headers.get("Accept-Encoding") != _body.ACCEPT_ENCODING
+        self.writes: Callable[[], httpx.Client] | None = None
+        self._writer: httpx.Client | None = None
+        self._writer_lock = threading.Lock()  # never held across an await
+
+    def http_for(self, method: str) -> httpx.Client:
+        """The pool a request goes over: writes get fresh connections when we own the
+        pool (see Fluidstack.__init__)."""
+        if method == "GET" or self.writes is None:
+            return self.http
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = self.writes()
+        return self._writer
+
+    def pools(self) -> list[httpx.Client]:
+        return [self.http] if self._writer is None else [self.http, self._writer]
+
+
+class _Call:
+    """What one generated endpoint function sees as its httpx client.
+
+    The generated code builds the request (method, path, headers, JSON) and parses
+    the response; this sends it through the client's send path, and remembers
+    whether it was asked to and what came back, so that a failure around it can
+    be reported for what it is.
+    """
+
+    __slots__ = ("_client", "response", "started")
+
+    def __init__(self, client: _ClientBase) -> None:
+        self._client = client
+        self.started = False
+        self.response: httpx.Response | None = None
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self.started = True
+        self.response = self._client._send(method, url, kwargs)
+        return self.response
+
+
+class _ClientBase:
+    """What a client of either API is: one pool, one set of credentials and one send
+    path (auth, argument and path checks, size caps, the deadline, redirects, retry,
+    error mapping), shared with its `with_options()` copies and its region clients.
+
+    A subclass names its API's generated package (`_api`) and attaches its resources
+    (`_attach`).
+    """
+
+    _api: ClassVar[str]
+    _shared: _Shared
+    _owns_http: bool
+
+    def _setup(
+        self,
+        token: TokenSource | None,
+        url: httpx.URL,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        retry_policy: RetryPolicy | None,
+        http_client: httpx.Client | None,
+        max_connections: int,
+        max_response_size: int,
+        region_cache_ttl: float = DEFAULT_REGION_CACHE_TTL,
+    ) -> None:
+        """Check the constructor's arguments and build the shared state (a new pool,
+        unless `http_client` is given)."""
+        _logs.from_environment()
+        credentials = resolve_credentials(token)
+        resolved_timeout = resolve_timeout(timeout)
+        policy = _retry.configure(retry_policy, max_retries)
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise ConfigurationError(
+                f"http_client must be an httpx.Client, got {type(http_client).__name__}"
+            )
+        check_number(region_cache_ttl, "region_cache_ttl", minimum=0)
+        check_number(max_connections, "max_connections", minimum=1, integer=True, maximum=None)
+        check_number(max_response_size, "max_response_size", minimum=1, integer=True, maximum=None)
+        limits = httpx.Limits(max_connections=max_connections)
+        http = http_client or _new_http(resolved_timeout, limits)
+        self._shared = _Shared(
+            credentials, http, max_connections, url, float(region_cache_ttl), max_response_size
+        )
+        if http_client is None:
+            # Writes go over connections of their own, never reused: bytes a server
+            # sent past the end of an earlier answer cannot be read as a write's.
+            self._shared.writes = lambda: _new_http(
+                resolved_timeout,
+                httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
+            )
+        self._owns_http = http_client is None
+        self._bind(url, resolved_timeout, policy)
+
+    def _bind(self, base_url: httpx.URL, timeout: httpx.Timeout, retry: RetryPolicy) -> None:
+        self._base_url = base_url
+        self._prefix = str(base_url).rstrip("/")
+        self._origin = origin(base_url)
+        self._timeout = timeout
+        self._deadline = attempt_deadline(timeout)
+        self._retry = retry
+        self._attach()
+
+    def _attach(self) -> None:
+        """Attach the API's resources (`self.instances`, ...) for this client."""
+        raise NotImplementedError
+
+    def _copy(
+        self,
+        *,
+        base_url: httpx.URL | None = None,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Self:
+        clone = object.__new__(type(self))
+        clone._shared = self._shared
+        clone._owns_http = False
+        clone._bind(base_url or self._base_url, timeout or self._timeout, retry or self._retry)
+        return clone
+
+    # -- public API ---------------------------------------------------------------
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The API URL requests go to (a region's, for a client from `region()`)."""
+        return self._base_url
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt of each call."""
+        return self._retry.max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout of each attempt."""
+        return self._timeout
+
+    def _with(
+        self,
+        max_retries: int | None,
+        retry_policy: RetryPolicy | None,
+        timeout: float | httpx.Timeout | None,
+    ) -> Self:
+        """with_options(), the part every client shares."""
+        retry = _retry.configure(retry_policy, max_retries, default=self._retry)
+        new_timeout = None if timeout is NOT_GIVEN else resolve_timeout(timeout)
+        return self._copy(timeout=new_timeout, retry=retry)
+
+    def generated_client(self) -> GeneratedClient:
+        """A generated-layer `Client` that sends through this client.
+
+        For calling the generated `fluidstack_client._generated.management.api` functions
+        (`*_detailed` ones included) directly, with this client's auth, retry and
+        typed errors.
+
+        Returns:
+            The generated package's `Client`, bound to this client's base URL.
+        """
+        return GeneratedClient(base_url=self._prefix).set_httpx_client(
+            cast(httpx.Client, _Call(self))
+        )
+
+    def close(self) -> None:
+        """Close the connection pool, if this client created it.
+
+        Copies made by `with_options()` and `region()` share the pool and leave it
+        open; an `http_client` you passed in is left for you to close.
+        """
+        if not self._owns_http:
+            return
+        loop = self._shared.loop
+        # Connections that belonged to an event loop that has ended (an earlier
+        # asyncio.run()) cannot be closed from this one: they are dropped.
+        ended = loop is not None and loop.is_closed()
+        for http in self._shared.pools():
+            with contextlib.suppress(RuntimeError) if ended else contextlib.nullcontext():
+                http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url='{self._base_url}', "
+            f"max_retries={self._retry.max_retries}, timeout={self._timeout!r})"
+        )
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _call(
+        self,
+        endpoint: Callable[..., Response[Error | T]],
+        /,
+        *args: Any,
+        expect_body: bool = True,
+        **kwargs: Any,
+    ) -> T:
+        """Run one generated `sync_detailed` function; return its parsed body."""
+        call = _Call(self)
+        client = GeneratedClient(base_url=self._prefix).set_httpx_client(cast(httpx.Client, call))
+        # Bodies are scrubbed of the token as they arrive (_read), so nothing derived
+        # from them below needs scrubbing again.
+        try:
+            result = endpoint(*args, client=client, **kwargs)
+        except FluidstackError:
+            raise
+        except Exception as exc:
+            # Not chained (`from None`): the cause's text can quote the server's body,
+            # and a traceback would print it unscrubbed. Its type and scrubbed text
+            # are in the message.
+            detail = f"{type(exc).__name__}: {exc}"
+            response = call.response
+            if response is not None:
+                # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
+                problem = f"with a body that does not match the spec ({detail})"
+                raise validation_error(response, problem) from None
+            if not call.started:
+                # The generated code could not build the request from the arguments.
+                raise InvalidParameterError(f"cannot build the request: {clean(detail)}") from None
+            raise APIConnectionError(f"the request failed: {clean(detail)}") from None
+        parsed = result.parsed
+        response = call.response
+        if expect_body and (parsed is None or isinstance(parsed, Error)) and response is not None:
+            raise validation_error(response, "with no body the spec documents")
+        return cast(T, parsed)
+
+    def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        """The one send path of every API request: check it against the spec, then
+        deliver it. Returns the operation's documented success response, or raises."""
+        if self._shared.http.is_closed:
+            raise FluidstackError("this client has been closed")
+        check_loop(self._shared)
+        method = method.upper()
+        operation = _operations.match(self._api, method, path)
+        return self._deliver(self._build(method, path, kwargs), operation)
+
+    def _deliver(
+        self, request: httpx.Request, operation: _operations.Operation | None
+    ) -> httpx.Response:
+        """Send with a token, a deadline per attempt, safe redirects, the body read within
+        its cap, and retries as the policy says; on a 401, one more try with a fresh
+        token if the credentials can give one.
+
+        `operation` None: a request to the token endpoint. It carries no bearer token,
+        is retried like an idempotent request, and any status that is not retried is
+        returned for the credentials provider to read.
+        """
+        provider = self._shared.credentials
+        idempotent = True if operation is None else None
+        refreshed = False
+        renewed: Secret | None = None  # fetched after a 401, for the next attempt
+        retries = 0
+        while True:
+            token = renewed or (None if operation is None else self._token(request))
+            renewed = None
+            redactor = provider.redactor if token is None else token.redactor
+            try:
+                with deadline(self._deadline):
+                    response, note = self._attempt(request, operation, token, redactor)
+            except httpx.TransportError as exc:
+                delay = _retry.next_delay(
+                    self._retry, request.method, retries, error=exc, idempotent=idempotent
+                )
+                outcome = type(exc).__name__
+                failure = None if delay is not None else transport_error(exc, request, redactor)
+            else:
+                failure = None
+                status = response.status_code
+                if operation is not None and operation.is_success(status):
+                    if status not in operation.success:
+                        log.debug(
+                            "%s answered %d, not the %s the spec infers: taken as done",
+                            operation.name,
+                            status,
+                            "/".join(map(str, sorted(operation.success))),
+                        )
+                    return response
+                if operation is not None and 200 <= status < 300:
+                    documented = ", ".join(map(str, sorted(operation.success)))
+                    problem = f"is not the success of {operation.name} (the spec says {documented})"
+                    raise validation_error(response, problem, redactor)
+                if status == 401 and token is not None and provider.can_refresh and not refreshed:
+                    # Refused, not carried out: safe to send again, whatever the method.
+                    provider.invalidate(token)
+                    refreshed = True
+                    try:
+                        renewed = self._token(request)
+                    except FluidstackError as exc:
+                        # The request was sent and refused: report the server's 401,
+                        # with why no new token could be had.
+                        why = getattr(exc, "message", str(exc)).removesuffix(" (nothing was sent)")
+                        hint = f" (and no new token: {why})"
+                        raise status_error(response, redactor, hint=hint) from None
+                    log.info(
+                        "401 for %s %s: sending it again with a new token",
+                        request.method,
+                        request.url.path,
+                    )
+                    continue
+                delay = _retry.next_delay(
+                    self._retry, request.method, retries, response=response, idempotent=idempotent
+                )
+                if delay is None:
+                    if operation is None:
+                        return response
+                    hint = note or self._hint(response)
+                    if status == 401 and refreshed:
+                        hint += provider.refused_hint
+                    raise status_error(response, redactor, hint=hint)
+                outcome = f"status {status}"
+            if failure is not None:
+                # Raised here, outside the except clause, so that it has no context:
+                # httpx's exception holds the request as sent (token and all), and
+                # protocol errors quote what they choked on. Its type and scrubbed
+                # text are in the message.
+                raise failure
+            assert delay is not None
+            retries += 1
+            log.info(
+                "retrying %s %s after %s in %.2fs (retry %d of %d)",
+                request.method,
+                request.url.path,
+                outcome,
+                delay,
+                retries,
+                self._retry.max_retries,
+            )
+            sleep(delay)
+
+    def _token(self, request: httpx.Request) -> Secret:
+        """The token to send `request` with: the provider's, fetched if it has none
+        (one fetch at a time per provider, shared by every caller that needs it)."""
+        provider = self._shared.credentials
+        token = provider.current()
+        if token is not None:
+            return token
+        try:
+            if isinstance(provider, CallableToken):
+                return provider.accept(self._call_token_callable(provider))
+            flight: SingleFlight[Secret] = provider.flight(SingleFlight)
+            return flight.run(self._refresh_token, wait=self._patience())
+        except CredentialsUnavailable as exc:
+            failure, cause = credentials_error(exc, request), exc.__cause__
+        except FluidstackError:
+            raise
+        except Exception as exc:  # a provider of the user's own, or a warning as error
+            unavailable = CredentialsUnavailable(f"{provider!r} failed: {type(exc).__name__}")
+            failure, cause = credentials_error(unavailable, request), exc
+        # Raised outside the except clause: the CredentialsUnavailable holds the token
+        # request as sent (client secret and all). Chained only to a token callable's or
+        # provider's own exception.
+        raise failure from cause
+
+    def _call_token_callable(self, provider: CallableToken) -> object:
+        try:
+            value = provider.fn()
+            if inspect.isawaitable(value):
+                value = value
+        except Exception as exc:
+            detail = clean(f"{type(exc).__name__}: {exc}")
+            raise CredentialsUnavailable(f"the token callable raised {detail}") from exc
+        return value
+
+    def _refresh_token(self) -> Secret:
+        """Run the provider's refresh, sending the requests it asks for."""
+        provider = self._shared.credentials
+        current = provider.current()
+        if current is not None:  # renewed by another caller since this one looked
+            return current
+        refresh = provider.refresh()
+        try:
+            request = next(refresh)
+            while True:
+                response = self._deliver(request, None)
+                request = refresh.send(response)
+        except StopIteration as done:
+            token: Secret = done.value
+            log.info("new token from %r", provider)
+            return token
+
+    def _patience(self) -> float | None:
+        """How long a caller waits for a fetch another caller started (regions, a
+        token): as long as its own call could take, at most."""
+        return _retry.longest_call(self._retry, self._deadline)
+
+    def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
+        if self._shared.offers_other_encodings:
+            # Only encodings the client can decode within its cap (not br or zstd,
+            # which httpx offers if their packages are installed). A client we
+            # create has this as a default header already.
+            headers = kwargs.get("headers", {})
+            kwargs["headers"] = {**headers, "Accept-Encoding": _body.ACCEPT_ENCODING}
+        try:
+            if "json" in kwargs:
+                # Encoded here as httpx >= 0.28 encodes it (compact UTF-8, no NaN), on
+                # every httpx we support: 0.27 escapes to ASCII, and so would send a
+                # lone surrogate instead of refusing it.
+                body = json.dumps(
+                    kwargs.pop("json"), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+                )
+                kwargs["content"] = body.encode()
+                headers = {**kwargs.get("headers", {}), "Content-Type": "application/json"}
+                kwargs["headers"] = headers
+            return self._shared.http.build_request(
+                method, self._prefix + path, timeout=self._timeout, **kwargs
+            )
+        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+            detail = clean(f"{type(exc).__name__}: {exc}")
+            raise InvalidParameterError(f"cannot build the request: {detail}") from None
+
+    def _attempt(
+        self,
+        request: httpx.Request,
+        operation: _operations.Operation | None,
+        token: Secret | None,
+        redactor: Redactor,
+    ) -> tuple[httpx.Response, str]:
+        """One attempt: the request and the redirects a GET may follow. Returns the last
+        response, its body read (within the size cap for a success, a small one else),
+        and, for a redirect not followed, why."""
+        shared = self._shared
+        hop = request
+        redirects = 0
+        while True:
+            authorize(hop, token, self._origin)
+            with slot(shared.gate):
+                # (token None: a token request, which goes over the shared pool.)
+                http = shared.http if token is None else shared.http_for(hop.method)
+                response = http.send(hop, stream=True, follow_redirects=False)
+                try:
+                    note = ""
+                    if 300 <= response.status_code < 400:
+                        target = _redirects.follow(response, redirects, self._origin)
+                        if isinstance(target, httpx.Request):
+                            hop = target
+                            redirects += 1
+                            continue
+                        note = target
+                    if operation is not None and (
+                        operation.is_success(response.status_code)
+                        and response.status_code not in operation.bodies
+                    ):
+                        # A success the spec gives no body (a 201, a 204): whatever
+                        # came with it is not read, so it cannot fail the write.
+                        return _loaded(response, b""), note
+                    return self._read(response, redactor), note
+                finally:
+                    response.close()
+
+    def _read(self, response: httpx.Response, redactor: Redactor) -> httpx.Response:
+        """`response` with its body read and decoded within the cap, as a plain response."""
+        success = 200 <= response.status_code < 300
+        # An error body is read a little past its cap, so that the token is scrubbed
+        # before the cut: no part of an echo survives at the end.
+        cap = _body.MAX_ERROR_BODY
+        limit = self._shared.max_response_size if success else cap + redactor.margin
+        declared = response.headers.get("Content-Length", "")
+        try:
+            if success and declared.isdigit() and int(declared) > limit:
+                raise _body.BodyTooLarge(f"Content-Length {int(declared):,} is over the limit")
+            # An in-memory transport (a mock) may hand over a response already read
+            # and decoded; anything from the network arrives as raw bytes.
+            consumed = response.is_stream_consumed
+            encoding = None if consumed else response.headers.get("Content-Encoding")
+            reader = _body.BodyReader(encoding, limit, truncate=not success)
+            if consumed:
+                reader.feed(response.content)
+            else:
+                for chunk in response.iter_raw():
+                    reader.feed(chunk)
+                    if reader.done:
+                        break
+                    check_deadline()
+            # Scrubbed at the source: nothing the server sends back (a model's field,
+            # a region URL, an error body) can carry the token any further.
+            content = redactor.bytes(reader.result())
+            if success:
+                _body.check_json_density(content, limit)
+            else:
+                content = content[:cap]
+        except _body.BodyTooLarge as exc:
+            raise self._too_large(response, limit, str(exc), redactor) from None
+        except _body.Undecodable as exc:
+            if success:
+                raise validation_error(_loaded(response, b""), str(exc), redactor) from None
+            content = b""
+        return _loaded(response, content, redactor)
+
+    def _too_large(
+        self, response: httpx.Response, limit: int, why: str, redactor: Redactor
+    ) -> FluidstackError:
+        return ResponseTooLargeError(
+            f"{response.status_code} response not read: {why} (max_response_size={limit:,} "
+            "bytes; raise it on the client if such answers are expected)",
+            response=safe_response(_loaded(response, b""), redactor),
+            limit=limit,
+        )
+
+    def _hint(self, response: httpx.Response) -> str:
+        if (
+            response.status_code == 404
+            and self._api == "management"
+            and self._base_url.path in ("", "/")
+        ):
+            return (
+                " (base_url has no path; the Management API lives under "
+                f"{httpx.URL(DEFAULT_BASE_URL).path})"
+            )
+        return ""
+
+
+def _new_http(timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:
+    """An httpx client of our own (proxies from the environment are honoured)."""
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": _body.ACCEPT_ENCODING}
+    http = httpx.Client(timeout=timeout, headers=headers, limits=limits)
+    install_deadline(http)
+    return http
+
+
+def _loaded(
+    response: httpx.Response, content: bytes, redactor: Redactor = NO_SECRET
+) -> httpx.Response:
+    """A plain response with `content` as its (already decoded) body, and the token
+    scrubbed from its header values."""
+    values = b"\n".join(v for _, v in response.headers.raw)
+    echoed = redactor.bytes(values) is not values  # the same object when nothing was found
+    if "Content-Encoding" not in response.headers and not echoed:
+        # The wire headers describe `content` as it is: store it where httpx's own
+        # read() does, rather than build a second response on every call.
+        response._content = content
+        return response
+    return copy_response(response, content, redactor)
