@@ -1,11 +1,16 @@
-"""A faithful fake of the Fluidstack Management API, for testing code that uses this client.
+"""A faithful fake of the Fluidstack Management API and of each region's API, for
+testing code that uses this client.
 
 In-process, no port opened:
 
     fake = FakeAPI(token="t", instances=[{"name": "gpu-0"}])  # the rest filled in
     with fake.client() as fs:                # a Fluidstack wired to the fake
         fs.keys.register(name="laptop", key="ssh-ed25519 AAAA")
-    assert fake.requests[-1].operation == "RegisterKey"
+        east = fs.region("us-east-1", project_id=DEFAULT_PROJECT_ID)  # the fake's too
+        new = east.instances.create(name="train-0", type="h100-80gb-sxm")
+        fake.advance(10)                     # the fake's clock: no sleeping
+        assert east.instances.get(new.id).state == "running"
+    assert fake.requests[0].operation == "RegisterKey"
 
 On a real loopback port (also `python -m fluidstack_client.testing`):
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 from ._errors import FakeUsageError
 from ._fake import API_PATH, ROUTES, FakeAPI, FakeResponse, RecordedRequest
+from ._regional import REGION_ROUTES, FakeRegion
 from ._seed import DEFAULT_PROJECT_ID
 from ._server import FakeServer, serve
 from ._transport import FakeTransport
@@ -30,8 +36,10 @@ from ._transport import FakeTransport
 __all__ = [
     "API_PATH",
     "DEFAULT_PROJECT_ID",
+    "REGION_ROUTES",
     "ROUTES",
     "FakeAPI",
+    "FakeRegion",
     "FakeResponse",
     "FakeServer",
     "FakeTransport",

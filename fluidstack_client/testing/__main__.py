@@ -1,9 +1,10 @@
 """python -m fluidstack_client.testing [--host HOST] [--port PORT] [--public-url URL]
     [--token TOKEN] [--client-id ID --client-secret SECRET --token-lifetime SECONDS]
-    [--seed FILE]
+    [--seed FILE] [--seconds-per-request SECONDS] [--duration STATE=SECONDS ...]
 
-Serves a fake Management API until interrupted (Ctrl-C or SIGTERM). The first line
-printed is its base URL, so scripts can read it: `url=$(python -m ... | head -1)`.
+Serves a fake Management API, and each of its regions' APIs, until interrupted
+(Ctrl-C or SIGTERM). The first line printed is its base URL, so scripts can read
+it: `url=$(python -m ... | head -1)`.
 In a container, listen on every interface and say where clients reach it:
 
     python -m fluidstack_client.testing --host 0.0.0.0 --port 8080 \\
@@ -33,6 +34,7 @@ from fluidstack_client._config import is_loopback
 
 from ._errors import FakeUsageError
 from ._fake import FakeAPI, checked_origin
+from ._regional import DEFAULT_DURATIONS, DEFAULT_SECONDS_PER_REQUEST, TRANSIENT
 from ._schema import KIND_BY_ARGUMENT
 from ._server import FakeServer
 
@@ -73,6 +75,25 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _clock_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return seconds
+
+
+def _duration(text: str) -> tuple[str, float]:
+    state, _, seconds = text.partition("=")
+    if state not in TRANSIENT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not STATE=SECONDS with STATE one of {', '.join(TRANSIENT)}"
+        )
+    return state, _clock_seconds(seconds)
+
+
 def _public_url(text: str) -> str:
     try:
         return checked_origin(text, "--public-url")
@@ -82,7 +103,9 @@ def _public_url(text: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Serve a fake Fluidstack Management API until interrupted."
+        prog=PROG,
+        description="Serve a fake Fluidstack Management API, and its regions' APIs, "
+        "until interrupted.",
     )
     parser.add_argument(
         "--host",
@@ -120,6 +143,25 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a JSON object of seed data: any of " + ", ".join(SEED_KEYS) + ", as "
         "FakeAPI(...) takes them (a list left out gets the default data)",
+    )
+    parser.add_argument(
+        "--seconds-per-request",
+        type=_clock_seconds,
+        default=DEFAULT_SECONDS_PER_REQUEST,
+        metavar="SECONDS",
+        help="seconds of the fake's clock each request takes (default "
+        f"{DEFAULT_SECONDS_PER_REQUEST:g}; 0 stops the clock: instances stay in their "
+        "states)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=_duration,
+        action="append",
+        default=[],
+        metavar="STATE=SECONDS",
+        help="seconds an instance stays in STATE (any of "
+        + ", ".join(TRANSIENT)
+        + f"; default {DEFAULT_DURATIONS['creating']:g} each); repeat for several",
     )
     return parser
 
@@ -206,6 +248,8 @@ def _serve(args: argparse.Namespace) -> int:
             client_id=args.client_id,
             client_secret=args.client_secret,
             token_lifetime=args.token_lifetime,
+            durations=dict(args.duration),
+            seconds_per_request=args.seconds_per_request,
             **seed,
         )
     except FakeUsageError as exc:

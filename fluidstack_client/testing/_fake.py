@@ -1,7 +1,8 @@
-"""`FakeAPI`: a stateful in-memory Fluidstack Management API.
+"""`FakeAPI`: a stateful in-memory Fluidstack Management API, and each region's API.
 
 It answers HTTP-shaped requests (`handle`) with spec-conforming responses; the
-in-process transport and the loopback server are two thin shells around it.
+in-process transport and the loopback server are two thin shells around it. The
+regional operations are in `_regional.py`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import httpx
@@ -26,7 +27,22 @@ from fluidstack_client._async_client import AsyncFluidstack
 from fluidstack_client._sync_client import Fluidstack
 
 from ._errors import FakeUsageError
-from ._schema import build_seed, is_uuid
+from ._regional import (
+    DEFAULT_SECONDS_PER_REQUEST,
+    REGION_ROUTES,
+    FakeRegion,
+    Lifecycle,
+    Refused,
+    RegionHandler,
+    answer,
+    check_durations,
+    check_seconds,
+)
+from ._schema import INSTANCES, MANAGEMENT, build_seed, is_uuid, region_seed
+
+if TYPE_CHECKING:
+    from fluidstack_client._async_region import AsyncRegionClient
+    from fluidstack_client._sync_region import RegionClient
 
 API_PATH = "/api/v1alpha1"
 """The versioned path of the API: `base_url` is the fake's origin followed by it."""
@@ -43,10 +59,11 @@ class RecordedRequest:
         method: The HTTP method, upper case (`"GET"`).
         path: The path as sent, still percent-encoded, without the query
             (`"/api/v1alpha1/instances"`).
-        operation: The spec's operationId it was routed to (`"ListInstances"`),
+        operation: The operationId it was routed to (`"ListInstances"`), of the
+            Management spec or, sent to a region's API, of the regional spec;
             `"OAuthToken"` for the token endpoint, or None for a path the spec
             does not have.
-        region: The region's name when it was sent to a regional API, else None.
+        region: The region's name when it was sent to a region's API, else None.
         headers: The request's headers, names in lower case.
         body: The raw body (empty when there was none).
     """
@@ -102,16 +119,19 @@ class FakeResponse:
 class _Fault:
     remaining: int
     route: str | None
+    region: str | None
     status: int = 500
     retry_after: str | None = None
     html: bool = False
     drop: bool = False
+    lose: bool = False  # act on the request, then drop the connection
 
 
 @dataclass
 class _Latency:
     seconds: float
     route: str | None
+    region: str | None
 
 
 def _json(status: int, payload: Any) -> FakeResponse:
@@ -137,47 +157,82 @@ class _Call:
     headers: Mapping[str, str]
     body: bytes
     region: str | None
+    project: str | None = None  # a regional call's X-PROJECT-ID, checked
 
 
 class FakeAPI:
-    """A faithful fake of the Management API with state, auth and fault injection.
+    """A faithful fake of the Management API and of each region's API, with state,
+    auth, a clock and fault injection.
 
-    Seed data is JSON-shaped: dicts as the spec describes them (`uuid.UUID` and aware
-    `datetime` values are accepted too). A list left out gets realistic defaults;
-    in an item, a required field left out gets a realistic value (a fresh uuid4 id,
-    `state="running"`, an instance's `project_id` is `DEFAULT_PROJECT_ID` and its
-    `region` the first region, ...). An unknown
-    field, a wrong type or a value outside the spec's enum raises `FakeUsageError`
-    at construction, naming the item, the field and what was expected. The seeded
-    state is plain lists of dicts (`fake.instances`, `fake.keys`, ...) to assert on
-    or change later. `regions` is a list of names: each region's `url` points back
-    at this fake, so `client.region(name)` works end to end.
+    Seed data is JSON-shaped: dicts as the specs describe them (`uuid.UUID` and aware
+    `datetime` values are accepted too, and `bytes` for `userData`). A list left out
+    gets realistic defaults; in an item, a required field left out gets a realistic
+    value (a fresh uuid4 id, `state="running"`, an instance's `project_id` is the
+    first project's id and its `region` the first region, ...). An unknown field, a
+    wrong type or a value outside the spec's enum raises `FakeUsageError` at
+    construction, naming the item, the field and what was expected. The seeded state
+    is plain lists of dicts (`fake.instances`, `fake.keys`, `fake.projects`, ...) to
+    assert on or change later.
+
+    Regions: each region's `url` in `/regions` is the fake's own regional API
+    (`<origin>/regional/<name>/api/v1alpha1`), so `client.region(name)` works end to
+    end, in-process and on loopback. It serves the 21 regional operations: instances
+    (created, started, stopped, deleted, moving through their states on the fake's
+    clock), projects, filesystems, capacity, instance types, capabilities, and the
+    project's Kubernetes and Slurm clusters (the Management API's `clusters`) and
+    node pools. An instance is one record both APIs see: the org-wide
+    `GET /instances` lists every region's instances. Projects are the
+    organization's: every region lists the same ones.
+
+    The clock (`clock`, seconds from 0) moves only when the fake answers a request
+    (each takes `seconds_per_request`, default 1) or the test calls `advance()`. An
+    instance leaves `creating`, `starting`, `stopping` and `deleting` after
+    `durations[state]` seconds (2 each by default), so with the defaults each of
+    those states is seen by two requests, and "create, then poll until running" is
+    a create and four polls.
 
     Auth: the API accepts `token`, and any unexpired token its OAuth endpoint issued.
     That endpoint (`token_url`, `POST /oauth/token`, client-credentials grant, as
     Auth0's) accepts `client_id`/`client_secret` and issues JWT-shaped tokens living
-    `token_lifetime` seconds; an expired one gets 401, so expiry and refresh can be
-    tested in seconds. `revoke_tokens()` makes every issued token invalid at once.
+    `token_lifetime` seconds (of the wall clock); an expired one gets 401, so expiry
+    and refresh can be tested in seconds. `revoke_tokens()` makes every issued token
+    invalid at once.
 
     Args:
         token: The bearer token the API accepts.
         origin: Where the fake says it lives (`base_url` is this plus
             `/api/v1alpha1`); `serve()` and `FakeServer` set their own.
-        regions: Region names (default `["us-east-1", "eu-west-1"]`).
+        regions: Region names (default `["us-east-1", "eu-west-1"]`), or a dict of
+            names to what each region offers: `{"us-east-1": {"capacity":
+            {"h100-80gb-sxm": 1}}}`, with any of `instance_types` (`InstanceType`
+            items; default two H100 types), `capacity` (type name to how many can be
+            created, default 4 each) and `capabilities` (strings).
         organizations: `Organization` items (default: one).
         members: `OrganizationMember` items (default: two).
         invitations: `Invitation` items (default: one).
         clusters: `Cluster` items (default: two).
-        instances: `Instance` items (default: three, in two projects and regions).
+        instances: `Instance` items, with the fields of both APIs' `Instance`
+            (default: three, in two projects and regions).
         keys: `SSHKey` items (default: one, `ci-runner`).
+        projects: `Project` items (default: two, `DEFAULT_PROJECT_ID` first). A
+            project another item names is added if missing.
+        filesystems: `Filesystem` items, each with the `region` and `project_id` it
+            lives in (default: one, `datasets`).
+        node_pools: Node pools (`KubernetesNodePool`/`SlurmNodePool` items), each with
+            the `cluster_id` of its cluster (default: one per cluster).
         client_id: The client id its OAuth endpoint accepts.
         client_secret: The client secret its OAuth endpoint accepts.
         token_lifetime: Seconds a token issued by its OAuth endpoint lives.
+        durations: Seconds an instance stays `creating`, `starting`, `stopping`
+            or `deleting` (any of them; the rest keep their default of 2).
+        seconds_per_request: Seconds of the fake's clock each request takes
+            (default 1; 0: only `advance()` moves it).
 
     Raises:
         FakeUsageError: Seed data that does not fit the spec (every problem is
             listed), or an argument that cannot work (an empty token, a
-            lifetime of 0, an origin that is not an http(s) URL).
+            lifetime of 0, an origin that is not an http(s) URL, a negative
+            duration).
 
     Attributes:
         token: The bearer token the API accepts.
@@ -191,8 +246,11 @@ class FakeAPI:
         members: The organization's members, as dicts.
         invitations: The pending invitations, as dicts.
         clusters: The clusters, as dicts.
-        instances: The instances, as dicts.
+        instances: The instances of every region, as dicts.
         keys: The caller's SSH keys, as dicts.
+        projects: The organization's projects, as dicts.
+        filesystems: The filesystems of every region, as dicts.
+        node_pools: The clusters' node pools, as dicts.
         requests: Every request received, oldest first.
     """
 
@@ -201,16 +259,21 @@ class FakeAPI:
         token: str = "fake-token",  # noqa: S107 - the fake's own test token
         *,
         origin: str = "https://api.fluidstack.fake",
-        regions: Iterable[str] | None = None,
+        regions: Iterable[str] | None = None,  # a dict of names to offers is one too
         organizations: Iterable[Mapping[str, Any]] | None = None,
         members: Iterable[Mapping[str, Any]] | None = None,
         invitations: Iterable[Mapping[str, Any]] | None = None,
         clusters: Iterable[Mapping[str, Any]] | None = None,
         instances: Iterable[Mapping[str, Any]] | None = None,
         keys: Iterable[Mapping[str, Any]] | None = None,
+        projects: Iterable[Mapping[str, Any]] | None = None,
+        filesystems: Iterable[Mapping[str, Any]] | None = None,
+        node_pools: Iterable[Mapping[str, Any]] | None = None,
         client_id: str = "fake-client-id",
         client_secret: str = "fake-client-secret",  # noqa: S107 - the fake's own
         token_lifetime: float = 3600.0,
+        durations: Mapping[str, float] | None = None,
+        seconds_per_request: float = DEFAULT_SECONDS_PER_REQUEST,
     ) -> None:
         for what, value in (
             ("token", token),
@@ -219,13 +282,15 @@ class FakeAPI:
         ):
             _check_credential(what, value)
         _check_number("token_lifetime", token_lifetime, minimum=0.0, exclusive=True)
+        check_seconds("seconds_per_request", seconds_per_request)
         self.token = token
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
         self._issued: dict[str, float] = {}  # token -> expiry (time.time())
         self.origin = checked_origin(origin, "origin")
-        names, seeded = build_seed(
+        self._life = Lifecycle(check_durations(durations), float(seconds_per_request))
+        seed = build_seed(
             regions,
             {
                 "organizations": organizations,
@@ -234,20 +299,30 @@ class FakeAPI:
                 "clusters": clusters,
                 "instances": instances,
                 "keys": keys,
+                "projects": projects,
+                "filesystems": filesystems,
+                "node_pools": node_pools,
             },
         )
-        self.region_names = names
-        self.organizations = seeded["organizations"]
-        self.members = seeded["members"]
-        self.invitations = seeded["invitations"]
-        self.clusters = seeded["clusters"]
-        self.instances = seeded["instances"]
-        self.keys = seeded["keys"]
+        self.region_names = list(seed.regions)
+        self._regions = {
+            name: FakeRegion._seeded(self, name, s) for name, s in seed.regions.items()
+        }
+        self.organizations = seed.items["organizations"]
+        self.members = seed.items["members"]
+        self.invitations = seed.items["invitations"]
+        self.clusters = seed.items["clusters"]
+        self.instances = seed.items["instances"]
+        self.keys = seed.items["keys"]
+        self.projects = seed.items["projects"]
+        self.filesystems = seed.items["filesystems"]
+        self.node_pools = seed.items["node_pools"]
         self.requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._latencies: list[_Latency] = []
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
+        self._life.start_seeded(self)
 
     def __repr__(self) -> str:
         return f"FakeAPI(base_url='{self.base_url}', requests={len(self.requests)})"
@@ -335,6 +410,135 @@ class FakeAPI:
         http = httpx.AsyncClient(transport=FakeTransport(self))
         return AsyncFluidstack(token, http_client=http, **options)
 
+    def region_client(self, name: str, **options: Any) -> RegionClient:
+        """A `RegionClient` of region `name`'s API, wired to this fake in-process.
+
+        The same client as `fake.client().region(name)`, without fetching `/regions`
+        first: for code under test that takes a region client.
+
+        Args:
+            name: The region's name.
+            **options: As for `RegionClient` (`token` defaults to the fake's,
+                `project_id` to the first project's id, `base_url` to the region's
+                URL).
+
+        Returns:
+            The client; close it (`with`) when done.
+
+        Raises:
+            FakeUsageError: The fake has no region `name`.
+        """
+        from fluidstack_client._sync_region import RegionClient
+
+        from ._transport import FakeTransport
+
+        self._region_options(name, options)
+        return RegionClient(http_client=httpx.Client(transport=FakeTransport(self)), **options)
+
+    def async_region_client(self, name: str, **options: Any) -> AsyncRegionClient:
+        """An `AsyncRegionClient` of region `name`'s API, wired to this fake in-process.
+
+        Args:
+            name: The region's name.
+            **options: As for `AsyncRegionClient` (defaults as for `region_client`).
+
+        Returns:
+            The client; close it (`async with`) when done.
+
+        Raises:
+            FakeUsageError: The fake has no region `name`.
+        """
+        from fluidstack_client._async_region import AsyncRegionClient
+
+        from ._transport import FakeTransport
+
+        self._region_options(name, options)
+        http = httpx.AsyncClient(transport=FakeTransport(self))
+        return AsyncRegionClient(http_client=http, **options)
+
+    def _region_options(self, name: str, options: dict[str, Any]) -> None:
+        options.setdefault("base_url", self.region(name).url)
+        options.setdefault("token", self.token)
+        if self.projects:
+            options.setdefault("project_id", self.projects[0]["id"])
+
+    # -- the regions and the clock --------------------------------------------------
+
+    def region(self, name: str) -> FakeRegion:
+        """A region's offer and contents: `fake.region("us-east-1").capacity`.
+
+        Args:
+            name: The region's name (one of `region_names`).
+
+        Returns:
+            The region: its `instance_types`, `capacity` and `capabilities` (the
+            state, to assert on or change), and views of its `instances` and
+            `filesystems`.
+
+        Raises:
+            FakeUsageError: The fake has no region `name`.
+        """
+        with self._lock:
+            found = self._regions.get(name)
+            if found is None and name in self.region_names:  # added after construction
+                found = self._regions[name] = FakeRegion._seeded(self, name, region_seed(name))
+        if found is None:
+            close = difflib.get_close_matches(str(name), self.region_names, n=1)
+            suggestion = f"did you mean {close[0]!r}? " if close else ""
+            raise FakeUsageError(
+                f"the fake has no region {name!r} ({suggestion}its regions: "
+                f"{', '.join(map(repr, self.region_names)) or 'none'})"
+            )
+        return found
+
+    @property
+    def clock(self) -> float:
+        """The fake's clock: seconds since it was built, as it counts them (each
+        request answered and each `advance()` moves it; the wall clock does not)."""
+        return self._life.now
+
+    @property
+    def durations(self) -> dict[str, float]:
+        """Seconds an instance stays `creating`, `starting`, `stopping` and
+        `deleting` before it moves on. A dict: change an entry (or assign a dict of
+        some of them: the rest get their default) to change the transitions that
+        start afterwards."""
+        return self._life.durations
+
+    @durations.setter
+    def durations(self, durations: Mapping[str, float]) -> None:
+        checked = check_durations(durations)
+        with self._lock:
+            self._life.durations.clear()
+            self._life.durations.update(checked)
+
+    @property
+    def seconds_per_request(self) -> float:
+        """Seconds of the fake's clock each request takes (0: only `advance()` moves
+        it). Assign to change it."""
+        return self._life.seconds_per_request
+
+    @seconds_per_request.setter
+    def seconds_per_request(self, seconds: float) -> None:
+        check_seconds("seconds_per_request", seconds)
+        self._life.seconds_per_request = float(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock on, making every transition that falls due.
+
+        `fake.advance(60)` takes a new instance through `creating` and `starting` to
+        `running` (with the default durations), with no request and no sleep.
+
+        Args:
+            seconds: How far, 0 or more.
+
+        Raises:
+            FakeUsageError: A negative or non-finite number.
+        """
+        check_seconds("advance(seconds)", seconds)
+        with self._lock:
+            self._life.advance(self, float(seconds))
+
     # -- fault injection ----------------------------------------------------------------
 
     def fail_next(
@@ -344,26 +548,33 @@ class FakeAPI:
         status: int = 500,
         route: str | None = None,
         retry_after: float | str | None = None,
+        region: str | None = None,
     ) -> None:
         """Answer the next `count` requests (to `route`, if given) with `status`.
 
         A 502 gets an HTML body, as from a proxy; any other status an `Error` body.
+        Nothing is done: a create that fails this way created nothing.
 
         Args:
             count: How many requests to fail.
             status: The status to answer with, 300 to 599.
-            route: Only requests to this operation: an operationId
-                (`"ListInstances"`), `"METHOD /path"` as in the spec
-                (`"GET /instances"`), or `"OAuthToken"` for the token endpoint.
-                None: any request.
+            route: Only requests to this operation: an operationId of either spec
+                (`"ListInstances"`, `"CreateInstance"`), `"METHOD /path"` as a spec
+                writes it (`"GET /instances"`), or `"OAuthToken"` for the token
+                endpoint. An operation both APIs have (`ListInstances`,
+                `GetInstance`) matches both unless `region` is given. None: any
+                request.
             retry_after: A `Retry-After` header to add: seconds, or an HTTP date.
+            region: Only requests to this region's API. None: any API.
 
         Raises:
-            FakeUsageError: A route the spec does not have (it would never fire),
-                a status outside 300-599, a count below 1.
+            FakeUsageError: A route neither spec has (it would never fire), a
+                region the fake does not have, a status outside 300-599, a count
+                below 1.
         """
         _check_count(count)
         _check_route(route)
+        self._check_region(region)
         if isinstance(status, bool) or not isinstance(status, int) or not 300 <= status <= 599:
             raise FakeUsageError(
                 f"fail_next(status=...) must be an HTTP status from 300 to 599, got {status!r}"
@@ -375,44 +586,86 @@ class FakeAPI:
                 _Fault(
                     count,
                     route,
+                    region,
                     status,
                     None if retry_after is None else str(retry_after),
                     html=status == 502,
                 )
             )
 
-    def drop_next(self, count: int = 1, *, route: str | None = None) -> None:
-        """Close the connection without answering the next `count` requests.
+    def drop_next(
+        self, count: int = 1, *, route: str | None = None, region: str | None = None
+    ) -> None:
+        """Close the connection without answering the next `count` requests, and
+        without acting on them (the request never arrived, as far as the state goes).
 
         Args:
             count: How many requests to drop.
             route: Only requests to this operation (as for `fail_next`).
+            region: Only requests to this region's API (as for `fail_next`).
 
         Raises:
-            FakeUsageError: A route the spec does not have, a count below 1.
+            FakeUsageError: A route neither spec has, a region the fake does not
+                have, a count below 1.
         """
         _check_count(count)
         _check_route(route)
+        self._check_region(region)
         with self._lock:
-            self._faults.append(_Fault(count, route, drop=True))
+            self._faults.append(_Fault(count, route, region, drop=True))
 
-    def add_latency(self, seconds: float, *, route: str | None = None) -> None:
+    def lose_next_answer(
+        self, count: int = 1, *, route: str | None = None, region: str | None = None
+    ) -> None:
+        """Act on the next `count` requests, then close the connection before the
+        answer's status line: the server did it, and the client never heard.
+
+        The way to test reconciliation: after `lose_next_answer(route="CreateInstance")`
+        the instance exists (`fake.instances`), while the client raises
+        `APIConnectionError` and, for a POST, does not send it again.
+
+        Args:
+            count: How many answers to lose.
+            route: Only requests to this operation (as for `fail_next`).
+            region: Only requests to this region's API (as for `fail_next`).
+
+        Raises:
+            FakeUsageError: A route neither spec has, a region the fake does not
+                have, a count below 1.
+        """
+        _check_count(count)
+        _check_route(route)
+        self._check_region(region)
+        with self._lock:
+            self._faults.append(_Fault(count, route, region, lose=True))
+
+    def add_latency(
+        self, seconds: float, *, route: str | None = None, region: str | None = None
+    ) -> None:
         """Delay every answer (to `route`, if given) by `seconds`, until cleared.
 
         A delay longer than a client's read timeout makes it time out, as a slow
-        server would.
+        server would. The delay is of the wall clock; the fake's own clock does not
+        see it.
 
         Args:
             seconds: How long to wait before each answer.
             route: Only answers to this operation (as for `fail_next`).
+            region: Only answers from this region's API (as for `fail_next`).
 
         Raises:
-            FakeUsageError: A route the spec does not have, a negative delay.
+            FakeUsageError: A route neither spec has, a region the fake does not
+                have, a negative delay.
         """
         _check_number("add_latency(seconds)", seconds, minimum=0.0)
         _check_route(route)
+        self._check_region(region)
         with self._lock:
-            self._latencies.append(_Latency(seconds, route))
+            self._latencies.append(_Latency(seconds, route, region))
+
+    def _check_region(self, region: str | None) -> None:
+        if region is not None:
+            self.region(region)
 
     def clear_faults(self) -> None:
         """Forget every fault and latency not yet used up."""
@@ -439,21 +692,33 @@ class FakeAPI:
         lower = {k.lower(): v for k, v in headers.items()}
         method = method.upper()
         region, rest = self._scope(path)
-        route = _match(method, rest) if rest is not None else None
+        table: _Compiled[Handler | RegionHandler] = (
+            _MANAGEMENT if region is None else _REGIONAL_ROUTES
+        )
+        route = _match(table, method, rest) if rest is not None else None
         operation = route[0] if route else None
-        allowed = allowed_methods(rest) if rest is not None and route is None else []
+        allowed = _allowed(table, rest) if rest is not None and route is None else []
         if path == TOKEN_PATH:
             operation = "OAuthToken"
         with self._lock:
             self.requests.append(RecordedRequest(method, path, operation, region, lower, body))
-            delay = sum(lat.seconds for lat in self._latencies if _applies(lat.route, operation))
-            fault = self._take_fault(operation)
-            if fault is not None:
+            delay = sum(
+                lat.seconds
+                for lat in self._latencies
+                if _applies(lat.route, lat.region, operation, region)
+            )
+            fault = self._take_fault(operation, region)
+            if fault is not None and not fault.lose:
                 response = _fault_response(fault)
             elif operation == "OAuthToken":
                 response = self._issue_token(method, lower, body)
             else:
-                response = self._answer(route, allowed, method, lower, body, region)
+                call = _Call(method, route[2] if route else {}, lower, body, region)
+                response = self._answer(route, allowed, call)
+            if fault is not None and fault.lose:
+                response = FakeResponse(0, drop=True)
+            if operation != "OAuthToken":
+                self._life.advance(self, self._life.seconds_per_request)
         response.delay += delay
         return response
 
@@ -465,9 +730,9 @@ class FakeAPI:
             return regional["region"], regional["rest"]
         return None, None
 
-    def _take_fault(self, operation: str | None) -> _Fault | None:
+    def _take_fault(self, operation: str | None, region: str | None) -> _Fault | None:
         for fault in self._faults:
-            if _applies(fault.route, operation):
+            if _applies(fault.route, fault.region, operation, region):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
@@ -476,24 +741,27 @@ class FakeAPI:
 
     def _answer(
         self,
-        route: tuple[str, Handler, dict[str, str]] | None,
+        route: tuple[str, Handler | RegionHandler, dict[str, str]] | None,
         allowed: list[str],
-        method: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        region: str | None,
+        call: _Call,
     ) -> FakeResponse:
-        refused = self._refuse(headers.get("authorization"))
+        refused = self._refuse(call.headers.get("authorization"))
         if refused is not None:
             return _error(401, refused)
         if route is None and allowed:
-            response = _error(405, f"{method} is not allowed here")
+            response = _error(405, f"{call.method} is not allowed here")
             response.headers["Allow"] = ", ".join(allowed)
             return response
         if route is None:
             return _error(404, "no such route")
-        _, handler, params = route
-        return handler(self, _Call(method, params, headers, body, region))
+        operation, handler, _ = route
+        if call.region is None:
+            return handler(self, call)  # type: ignore[return-value]
+        try:
+            status, payload = answer(self, operation, handler, call)  # type: ignore[arg-type]
+        except Refused as refused_call:
+            return _error(refused_call.status, refused_call.message)
+        return FakeResponse(status) if payload is None else _json(status, payload)
 
     def _refuse(self, authorization: str | None) -> str | None:
         """Why the Authorization header is not good enough, or None."""
@@ -548,14 +816,11 @@ class FakeAPI:
 
     # -- operations (state changes happen under the lock held by handle) -----------
 
-    def _in_region(self, items: list[dict[str, Any]], region: str | None) -> list[Any]:
-        return [x for x in items if region is None or x.get("region") == region]
-
     def _list_regions(self, call: _Call) -> FakeResponse:
         return _json(200, [{"name": n, "url": self.region_url(n)} for n in self.region_names])
 
     def _list_clusters(self, call: _Call) -> FakeResponse:
-        return _json(200, self._in_region(self.clusters, call.region))
+        return _json(200, self.clusters)
 
     def _list_organizations(self, call: _Call) -> FakeResponse:
         return _json(200, self.organizations)
@@ -599,18 +864,18 @@ class FakeAPI:
         return self._delete(self.invitations, "id", call.params["id"], "invitation")
 
     def _list_instances(self, call: _Call) -> FakeResponse:
-        found = self._in_region(self.instances, call.region)
+        found = self.instances
         project = call.headers.get("x-project-id")
         if project is not None:
             if not is_uuid(project):
                 return _error(400, "X-PROJECT-ID must be a UUID")
             found = [i for i in found if _same_uuid(i.get("project_id"), project)]
-        return _json(200, found)
+        return _json(200, [INSTANCES.view(i, MANAGEMENT) for i in found])
 
     def _get_instance(self, call: _Call) -> FakeResponse:
-        for inst in self._in_region(self.instances, call.region):
+        for inst in self.instances:
             if _same_uuid(inst.get("id"), call.params["id"]):
-                return _json(200, inst)
+                return _json(200, INSTANCES.view(inst, MANAGEMENT))
         return _error(404, "instance not found")
 
     def _list_keys(self, call: _Call) -> FakeResponse:
@@ -683,26 +948,41 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("RegisterKey", "POST", "/user/keys", FakeAPI._register_key),
     ("DeregisterKey", "DELETE", "/user/keys/{name}", FakeAPI._deregister_key),
 ]
-"""One row per operation of the spec: operationId, method, path template, handler."""
-_COMPILED = [
-    (op, method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), handler)
-    for op, method, path, handler in ROUTES
-]
-_ROUTE_NAMES = {f"{method} {path}": op for op, method, path, _ in ROUTES}
-_OPERATION_IDS = frozenset([*(op for op, _, _, _ in ROUTES), "OAuthToken"])
+"""One row per operation of the Management spec: operationId, method, path template,
+handler. The regional API's are `REGION_ROUTES`."""
+H = TypeVar("H")
+_Compiled = Sequence[tuple[str, str, "re.Pattern[str]", H]]
 
 
-def _match(method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None:
-    for op, op_method, pattern, handler in _COMPILED:
+def _compile(routes: list[tuple[str, str, str, H]]) -> _Compiled[H]:
+    return [
+        (op, method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), h)
+        for op, method, path, h in routes
+    ]
+
+
+_MANAGEMENT = _compile(ROUTES)
+_REGIONAL_ROUTES = _compile(REGION_ROUTES)
+# "METHOD /path" -> operationId, for both specs (no path of both has two operationIds).
+_ROUTE_NAMES = {f"{method} {path}": op for op, method, path, _ in [*ROUTES, *REGION_ROUTES]}
+_OPERATION_IDS = frozenset([*_ROUTE_NAMES.values(), "OAuthToken"])
+
+
+def _match(table: _Compiled[H], method: str, path: str) -> tuple[str, H, dict[str, str]] | None:
+    for op, op_method, pattern, handler in table:
         found = pattern.match(path)
         if found and op_method == method:
             return op, handler, {k: unquote(v) for k, v in found.groupdict().items()}
     return None
 
 
+def _allowed(table: _Compiled[H], path: str) -> list[str]:
+    return sorted({m for _, m, pattern, _ in table if pattern.match(path)})
+
+
 def allowed_methods(path: str) -> list[str]:
-    """The methods the spec defines for `path` (empty: no such path)."""
-    return sorted({m for _, m, pattern, _ in _COMPILED if pattern.match(path)})
+    """The methods the Management spec defines for `path` (empty: no such path)."""
+    return _allowed(_MANAGEMENT, path)
 
 
 _UNSPECIFIED_HOSTS = frozenset({"0.0.0.0", "::"})  # noqa: S104 - compared, never bound
@@ -762,20 +1042,25 @@ def _check_count(count: object) -> None:
 
 
 def _check_route(route: object) -> None:
-    """A fault aimed at a route the spec does not have would silently never fire."""
+    """A fault aimed at a route no spec has would silently never fire."""
     if route is None or route in _OPERATION_IDS or route in _ROUTE_NAMES:
         return
     close = difflib.get_close_matches(str(route), [*_OPERATION_IDS, *_ROUTE_NAMES], n=1)
     suggestion = f"did you mean {close[0]!r}? " if close else ""
     raise FakeUsageError(
         f"route {route!r} is not an operation of the spec ({suggestion}give an operationId "
-        f"such as 'ListInstances', 'METHOD /path' such as 'GET /instances', or "
-        f"'OAuthToken' for the token endpoint)"
+        f"such as 'ListInstances' or 'CreateInstance', 'METHOD /path' such as "
+        f"'GET /instances', or 'OAuthToken' for the token endpoint)"
     )
 
 
-def _applies(route: str | None, operation: str | None) -> bool:
-    """Whether a fault or latency aimed at `route` (None: every route) hits `operation`."""
+def _applies(
+    route: str | None, region: str | None, operation: str | None, request_region: str | None
+) -> bool:
+    """Whether a fault or latency aimed at `route` (None: every route) and `region`
+    (None: every API) hits `operation`, sent to `request_region`'s API."""
+    if region is not None and region != request_region:
+        return False
     if route is None:
         return True
     return operation is not None and operation in (route, _ROUTE_NAMES.get(route))

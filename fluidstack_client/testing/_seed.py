@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 PROJECT_A = "5b1f6a7e-2d3c-4b5a-9e8f-0a1b2c3d4e5f"
 PROJECT_B = "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f"
 DEFAULT_PROJECT_ID = PROJECT_A
-"""The project of a seeded instance that names none (and of the default data's
-first two instances)."""
+"""The first of the default projects (`ml-training`): the project of a seeded item
+that names none, unless `projects=` gives others (then it is the first of those), and
+of the default data's first two instances."""
 REGION_NAMES = ("us-east-1", "eu-west-1")
+INSTANCE_TYPE = "h100-80gb-sxm"  # the type of a seeded instance or node pool naming none
+IMAGE = "ubuntu-22.04-cuda-12"
+CAPACITY = 4  # how many of each instance type a region can start, unless told
+CAPABILITIES = ("instances", "filesystems", "kubernetes", "slurm")
+DATASETS = "2c4e6a8b-1d3f-4a5b-8c7d-9e0f1a2b3c4d"  # the default filesystem's id
 
 
 def organizations() -> list[dict[str, Any]]:
@@ -64,6 +71,7 @@ def instances() -> list[dict[str, Any]]:
             "tags": {"team": "ml"},
             "project_id": project,
             "region": region,
+            "filesystems": [DATASETS] if n == 1 else [],
             "health": "healthy" if state == "running" else "offline",
             "updated_at": "2026-11-27T10:11:12.123456789Z",
         }
@@ -84,6 +92,57 @@ def keys() -> list[dict[str, Any]]:
     ]
 
 
+def projects() -> list[dict[str, Any]]:
+    return [
+        {"id": PROJECT_A, "name": "ml-training", "state": "active", "tags": {"team": "ml"}},
+        {"id": PROJECT_B, "name": "research", "state": "active", "tags": {}},
+    ]
+
+
+def filesystems() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": DATASETS,
+            "name": "datasets",
+            "size": "1Ti",
+            "region": "us-east-1",
+            "project_id": PROJECT_A,
+        }
+    ]
+
+
+def node_pools(clusters: Sequence[str]) -> list[dict[str, Any]]:
+    """One GPU node pool per cluster (ids derived from the cluster's: stable)."""
+    return [
+        {
+            "id": str(uuid.uuid5(uuid.UUID(cluster), "node-pool")),
+            "name": f"gpu-pool-{n}",
+            "type": INSTANCE_TYPE,
+            "cluster_id": cluster,
+        }
+        for n, cluster in enumerate(clusters, 1)
+    ]
+
+
+def instance_types() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": INSTANCE_TYPE,
+            "cpu": 26,
+            "memory": "225Gi",
+            "gpu_count": 1,
+            "gpu_model": "H100-80GB-SXM5",
+        },
+        {
+            "name": "h100-hgx-80gb.8x",
+            "cpu": 208,
+            "memory": "1800Gi",
+            "gpu_count": 8,
+            "gpu_model": "H100-80GB-SXM5",
+        },
+    ]
+
+
 DEFAULTS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "organizations": organizations,
     "members": members,
@@ -91,4 +150,6 @@ DEFAULTS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "clusters": clusters,
     "instances": instances,
     "keys": keys,
+    "projects": projects,
+    "filesystems": filesystems,
 }

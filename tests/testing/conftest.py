@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
+from support.client_region import region_spec as load_region_spec
 from support.testing_fake import TRANSPORTS, Connect, connector
 
 
@@ -18,3 +19,9 @@ def connect(request: pytest.FixtureRequest) -> Iterator[Connect[Any]]:
     (tests/support/testing_fake.py)."""
     with ExitStack() as servers:
         yield connector(request.param, request.function, servers)
+
+
+@pytest.fixture(scope="session")
+def region_spec() -> dict[str, Any]:
+    """spec/atlas-region-v1alpha1.yaml, parsed (tests/support/client_region.py)."""
+    return load_region_spec()

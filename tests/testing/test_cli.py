@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from fluidstack_client import ClientCredentials, Fluidstack
+from fluidstack_client.testing import DEFAULT_PROJECT_ID
+from fluidstack_client.testing._seed import PROJECT_B
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +85,7 @@ def test_command_line_server_prints_its_url_first() -> None:
         assert fake.base_url.endswith("/api/v1alpha1")
         with Fluidstack("cli", base_url=fake.base_url) as fs:
             assert [r.name for r in fs.regions.list()] == ["us-east-1", "eu-west-1"]
-            assert len(fs.region("eu-west-1").instances.list()) == 1
+            assert len(fs.region("eu-west-1", project_id=PROJECT_B).instances.list()) == 1
 
 
 def test_command_line_server_prints_client_credentials_that_work() -> None:
@@ -147,7 +149,8 @@ def test_public_url_is_advertised_everywhere_and_works() -> None:
             assert [r.url for r in regions] == [
                 f"{public}/regional/{name}/api/v1alpha1" for name in ("us-east-1", "eu-west-1")
             ]
-            assert [i.name for i in fs.region("eu-west-1").instances.list()] == ["gpu-eval-0"]
+            west = fs.region("eu-west-1", project_id=PROJECT_B)
+            assert [i.name for i in west.instances.list()] == ["gpu-eval-0"]
 
 
 def test_public_url_may_carry_the_api_path() -> None:
@@ -208,14 +211,37 @@ def test_bad_arguments_exit_2(args: list[str], reason: str) -> None:
 
 def test_seed_file(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"regions": ["ap-1"], "instances": [{"name": "x"}], "keys": []}))
-    with running("--seed", str(seed)) as fake:
+    seed.write_text(
+        json.dumps(
+            {
+                "regions": {"ap-1": {"capacity": {"h100-80gb-sxm": 0}}},
+                "instances": [{"name": "x"}],
+                "keys": [],
+            }
+        )
+    )
+    args = ["--seed", str(seed), "--seconds-per-request", "0", "--duration", "creating=0"]
+    with running(*args) as fake:
         fs = Fluidstack("fake-token", base_url=fake.base_url)
         with fs:
             assert [r.name for r in fs.regions.list()] == ["ap-1"]
-            (only,) = fs.region("ap-1").instances.list()
-            assert (only.name, only.region, only.state) == ("x", "ap-1", "running")
+            ap = fs.region("ap-1", project_id=DEFAULT_PROJECT_ID)
+            (only,) = ap.instances.list()
+            assert (only.name, only.state) == ("x", "running")
             assert fs.keys.list() == []
+            created = ap.instances.create(name="y", type="h100-80gb-sxm")
+            assert ap.instances.get(created.id).state == "out-of-stock"  # no waiting: 0 s
+
+
+def test_bad_clock_arguments_exit_2() -> None:
+    for args, reason in [
+        (["--duration", "booting=1"], "'booting=1' is not STATE=SECONDS with STATE one of"),
+        (["--duration", "creating=-1"], "'-1' is not a number of seconds >= 0"),
+        (["--seconds-per-request", "x"], "'x' is not a number of seconds >= 0"),
+    ]:
+        status, _, err = fails(*args)
+        assert status == 2
+        assert reason in err.splitlines()[-1]
 
 
 @pytest.mark.parametrize(

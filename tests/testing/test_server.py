@@ -13,6 +13,7 @@ import pytest
 
 from fluidstack_client import Fluidstack
 from fluidstack_client.testing import FakeAPI, FakeServer, FakeUsageError, serve
+from fluidstack_client.testing._seed import PROJECT_B
 from fluidstack_client.testing._server import advertised_origin
 
 # -- usage mistakes --------------------------------------------------------------------------
@@ -136,7 +137,9 @@ def test_serve_with_a_public_url_works_end_to_end() -> None:
                 f"{public}/regional/us-east-1/api/v1alpha1",
                 f"{public}/regional/eu-west-1/api/v1alpha1",
             ]
-            assert len(fs.region("eu-west-1").instances.list()) == 1
+            west = fs.region("eu-west-1", project_id=PROJECT_B)
+            assert str(west.base_url) == f"{public}/regional/eu-west-1/api/v1alpha1"
+            assert len(west.instances.list()) == 1
         assert {r.region for r in server.fake.requests} == {None, "eu-west-1"}
 
 

@@ -133,12 +133,16 @@ def test_token_is_checked(connect: Connect[Fluidstack]) -> None:
 def test_regions_are_served_by_the_same_fake(connect: Connect[Fluidstack]) -> None:
     fake = FakeAPI(token="t0k")
     with connect(fake) as fs:
-        east = fs.region("us-east-1")
+        east = fs.region("us-east-1", project_id=PROJECT_A)  # its regional API
         instances = east.instances.list()
-        clusters = east.clusters.list()
-    assert {i.region for i in instances} == {"us-east-1"}
+        clusters = east.kubernetes.clusters.list()
+    assert [i.name for i in instances] == ["gpu-train-0", "gpu-train-1"]
     assert [c.name for c in clusters] == ["train-k8s"]
-    assert [r.region for r in fake.requests] == [None, "us-east-1", "us-east-1"]
+    assert [(r.operation, r.region) for r in fake.requests] == [
+        ("ListRegions", None),
+        ("ListInstances", "us-east-1"),
+        ("ListKubernetesClusters", "us-east-1"),
+    ]
 
 
 # -- faults ----------------------------------------------------------------------------------
