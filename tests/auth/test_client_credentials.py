@@ -77,7 +77,7 @@ from fluidstack_client._credentials import (
     StaticToken,
     refresh_margin,
 )
-from fluidstack_client._generated.api.organizations import list_organizations
+from fluidstack_client._generated.management.api.organizations import list_organizations
 from fluidstack_client._redact import REDACTED, Redactor, Secret
 from fluidstack_client.testing import FakeAPI, FakeServer, serve
 
@@ -789,6 +789,37 @@ def test_thousand_concurrent_calls_across_an_expiry_make_one_token_request_in_th
         clock.offset = 3600 - refresh_margin(3600) + 1  # the cached token is now due
         results = names_from_threads(fs, 1000, threads=50)
     check_one_renewal_for_the_burst(fake, results, 1000)
+
+
+@pytest.mark.async_only
+async def test_a_hundred_concurrent_calls_across_an_expiry_make_one_token_request(
+    clock: Clock,
+) -> None:
+    """The thousand-call case's check at a size the mutation run keeps (found by review:
+    the slow variants left it out): one renewal shared by a burst, no 401, no re-send."""
+    fake = FakeAPI(token_lifetime=3600)
+    with serve(fake) as server:
+        async with AsyncFluidstack(
+            creds_for(fake), base_url=server.base_url, retry_policy=FAST
+        ) as fs:
+            await names(fs)
+            clock.offset = 3600 - refresh_margin(3600) + 1  # the cached token is now due
+            results = await asyncio.gather(*(names(fs) for _ in range(100)))
+    check_one_renewal_for_the_burst(fake, list(results), 100)
+
+
+def test_a_hundred_concurrent_calls_across_an_expiry_make_one_token_request_in_threads(
+    clock: Clock,
+) -> None:
+    fake = FakeAPI(token_lifetime=3600)
+    with (
+        serve(fake) as server,
+        Fluidstack(creds_for(fake), base_url=server.base_url, retry_policy=FAST) as fs,
+    ):
+        fs.keys.list()
+        clock.offset = 3600 - refresh_margin(3600) + 1  # the cached token is now due
+        results = names_from_threads(fs, 100, threads=20)
+    check_one_renewal_for_the_burst(fake, results, 100)
 
 
 def check_renewed_once_before_expiry(fake: FakeAPI, results: list[list[str]]) -> None:

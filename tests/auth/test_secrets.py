@@ -15,7 +15,7 @@ import threading
 import traceback
 import types
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import suppress
 
 import httpx
@@ -33,6 +33,13 @@ from support.auth_tokens import (
     token_endpoint,
     token_reply,
 )
+from support.client_region import (
+    INSTANCE,
+    INSTANCE_ID,
+    PROJECT,
+    REGION_CLIENTS,
+    RegionClass,
+)
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer, refused_port
 from support.scripted_server import Reply, ScriptedServer
@@ -43,9 +50,11 @@ from fluidstack_client import (
     APIResponseValidationError,
     APIStatusError,
     AsyncFluidstack,
+    AsyncRegionClient,
     AuthenticationError,
     BadRequestError,
     ClientCredentials,
+    ConflictError,
     Fluidstack,
     FluidstackError,
     NotFoundError,
@@ -54,7 +63,7 @@ from fluidstack_client import (
 )
 from fluidstack_client._body import MAX_ERROR_BODY
 from fluidstack_client._error_mapping import transport_error
-from fluidstack_client._generated.api.user import list_keys
+from fluidstack_client._generated.management.api.user import list_keys
 from fluidstack_client._redact import REDACTED, Redactor, Sealed, Secret, redacted_request
 from fluidstack_client.testing import FakeServer
 
@@ -879,3 +888,79 @@ async def test_a_token_in_the_base_url_is_scrubbed_from_the_region_log_line(
             await fs.region("r1")
     (record,) = [r for r in caplog.records if r.name == "fluidstack_client"]
     assert record.getMessage() == f"fetched 1 regions from {server.url}/[REDACTED]/regions: r1"
+
+
+# -- a region client ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", REGION_CLIENTS)
+def test_a_region_clients_repr_never_shows_the_token(cls: RegionClass) -> None:
+    east = cls("https://r.example.io", token=TOKEN, project_id=PROJECT)
+    derived = [
+        east,
+        east.with_options(max_retries=0),
+        east.instances,
+        east.kubernetes,
+        east.slurm.node_pools,
+    ]
+    texts = [t for obj in derived for t in _reachable_reprs(obj)]
+    assert texts
+    assert not [t for t in texts if TOKEN in t]
+    assert repr(east._shared.credentials) == "StaticToken(***)"
+
+
+async def test_a_region_client_from_region_shows_no_token(server: ScriptedServer) -> None:
+    server.default = Reply(json=[{"name": "r1", "url": server.url}])
+    async with AsyncFluidstack(SECRET, base_url=server.url, retry_policy=FAST) as fs:
+        east = await fs.region("r1", project_id=PROJECT)
+        texts = _reachable_reprs(east) + _reachable_reprs(east.with_options(project_id=None))
+    assert texts
+    assert [t for t in texts if leaks(t)] == []
+
+
+def _echo_in_a_region(conn: Conn) -> None:
+    """A region that quotes the request's Authorization back in every answer: a 400 to
+    a create, a 409 to a start, a 404 to a get, a 500 to a delete, and an instance
+    without its `state` to a list."""
+    auth = auth_of(conn)
+    method, path = conn.request.method, conn.request.path
+    if method == "GET" and path.endswith("/instances"):
+        broken = {k: v for k, v in INSTANCE.items() if k != "state"} | {"name": auth}
+        conn.respond(200, json.dumps([broken]).encode(), JSON)
+        return
+    status = {"POST": 409 if "/actions/" in path else 400, "GET": 404, "DELETE": 500}[method]
+    body = json.dumps({"message": f"refused {auth}", "you_sent": auth}).encode()
+    conn.respond(status, body, {**JSON, "X-Echo": auth})
+
+
+async def test_the_token_is_scrubbed_from_regional_error_bodies(hostile: HostileServer) -> None:
+    hostile.answer = _echo_in_a_region
+    errors: list[APIError] = []
+    async with AsyncRegionClient(
+        hostile.url, token=SECRET, project_id=PROJECT, max_retries=0
+    ) as east:
+        calls: list[tuple[Callable[[], Awaitable[object]], type[APIError]]] = [
+            (lambda: east.instances.create(name="gpu-0", type="h100"), BadRequestError),
+            (lambda: east.instances.start(INSTANCE_ID), ConflictError),
+            (lambda: east.instances.get(INSTANCE_ID), NotFoundError),
+            (lambda: east.filesystems.delete(INSTANCE_ID), APIStatusError),
+            (lambda: east.instances.list(), APIResponseValidationError),
+        ]
+        for call, error in calls:
+            with pytest.raises(error) as info:
+                await call()
+            errors.append(info.value)
+    # The server did get the token, in the header, every time.
+    assert [r.headers["authorization"] for r in hostile.requests] == [f"Bearer {SECRET}"] * 5
+    for exc in errors:
+        assert exposed(exc) == [], (type(exc).__name__, exposed(exc))
+        assert exc.request is not None
+        assert exc.request.headers["Authorization"] == REDACTED
+    refused = errors[0]
+    assert isinstance(refused, BadRequestError)
+    assert refused.message == f"refused Bearer {REDACTED}"
+    assert refused.body == {
+        "message": f"refused Bearer {REDACTED}",
+        "you_sent": f"Bearer {REDACTED}",
+    }
+    assert refused.response.headers["X-Echo"] == f"Bearer {REDACTED}"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from fluidstack_client import _async_client, _sync_client
+from fluidstack_client import _async_send, _sync_send
 
 
 @pytest.fixture
@@ -24,8 +24,8 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         asked.append(seconds)
         await asyncio.sleep(seconds)
 
-    monkeypatch.setattr(_sync_client, "sleep", sleep)
-    monkeypatch.setattr(_async_client, "sleep", async_sleep)
+    monkeypatch.setattr(_sync_send, "sleep", sleep)
+    monkeypatch.setattr(_async_send, "sleep", async_sleep)
     return asked
 
 
@@ -33,7 +33,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def unslept_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Every wait between attempts the clients ask for, in order; none is slept (so a
     test can assert the defaults' half-second and Retry-After's 60 s without waiting)."""
-    from fluidstack_client import _async_client, _sync_client
+    from fluidstack_client import _async_send, _sync_send
 
     asked: list[float] = []
 
@@ -43,6 +43,6 @@ def unslept_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def async_sleep(seconds: float) -> None:
         asked.append(seconds)
 
-    monkeypatch.setattr(_sync_client, "sleep", sleep)
-    monkeypatch.setattr(_async_client, "sleep", async_sleep)
+    monkeypatch.setattr(_sync_send, "sleep", sleep)
+    monkeypatch.setattr(_async_send, "sleep", async_sleep)
     return asked

@@ -18,12 +18,12 @@ from support.clients import FAST, TOKEN
 from support.scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import AsyncFluidstack, InvalidParameterError
-from fluidstack_client._generated.api.instances import get_instance
-from fluidstack_client._generated.api.invitations import delete_invitation
-from fluidstack_client._generated.api.members import delete_member, update_member
-from fluidstack_client._generated.api.user import deregister_key, register_key
-from fluidstack_client._generated.models import SSHKey as GeneratedSSHKey
-from fluidstack_client._generated.models import UpdateMemberBody, UpdateMemberBodyRole
+from fluidstack_client._generated.management.api.instances import get_instance
+from fluidstack_client._generated.management.api.invitations import delete_invitation
+from fluidstack_client._generated.management.api.members import delete_member, update_member
+from fluidstack_client._generated.management.api.user import deregister_key, register_key
+from fluidstack_client._generated.management.models import SSHKey as GeneratedSSHKey
+from fluidstack_client._generated.management.models import UpdateMemberBody, UpdateMemberBodyRole
 from fluidstack_client._operations import MAX_PARAMETER_CHARS, match
 from fluidstack_client._validate import as_uuid, is_path_segment, known_member, path_segment, text
 
@@ -346,7 +346,7 @@ def test_known_member() -> None:
     ],
 )
 def test_operations_are_matched_by_method_and_path(method: str, path: str, name: str) -> None:
-    operation = match(method, path)
+    operation = match("management", method, path)
     assert operation.name == name
     assert operation.is_read is (method == "GET")
 
@@ -357,14 +357,14 @@ def test_operations_are_matched_by_method_and_path(method: str, path: str, name:
 )
 def test_anything_else_is_not_an_operation(method: str, path: str) -> None:
     with pytest.raises(InvalidParameterError) as info:
-        match(method, path)
+        match("management", method, path)
     assert str(info.value) == f"{method} {path} is not an operation of the Management API"
 
 
 def test_a_long_path_that_is_no_operation_is_cut_in_the_message() -> None:
     path = "/" + "x" * 299
     with pytest.raises(InvalidParameterError) as info:
-        match("GET", path)
+        match("management", "GET", path)
     assert str(info.value) == (
         f"GET {path[:200]}... [100 more characters] is not an operation of the Management API"
     )
@@ -373,25 +373,25 @@ def test_a_long_path_that_is_no_operation_is_cut_in_the_message() -> None:
 @pytest.mark.parametrize("raw", ["a%7Fb", "a%1Fb", "%2e%2e", "%2E", "a%00"])
 def test_encoded_bad_segments_are_refused_by_the_send_path(raw: str) -> None:
     with pytest.raises(InvalidParameterError, match=r"^name .* is not a valid path segment$"):
-        match("DELETE", f"/user/keys/{raw}")
+        match("management", "DELETE", f"/user/keys/{raw}")
 
 
 def test_a_long_bad_parameter_is_cut_in_the_message() -> None:
     value = "\x00" + "a" * 200
     shown = repr(value)[:100] + f"... [{len(repr(value)) - 100} more characters]"
     with pytest.raises(InvalidParameterError) as info:
-        match("DELETE", "/user/keys/%00" + "a" * 200)
+        match("management", "DELETE", "/user/keys/%00" + "a" * 200)
     assert str(info.value) == f"name {shown} is not a valid path segment"
     with pytest.raises(InvalidParameterError) as info:
-        match("PATCH", "/members/..")
+        match("management", "PATCH", "/members/..")
     assert str(info.value) == "id '..' is not a valid path segment"
 
 
 def test_parameter_length_limit() -> None:
     assert MAX_PARAMETER_CHARS == 1024
-    assert match("DELETE", "/user/keys/" + "a" * 1024).name == "deregister_key"
+    assert match("management", "DELETE", "/user/keys/" + "a" * 1024).name == "deregister_key"
     with pytest.raises(InvalidParameterError) as info:
-        match("DELETE", "/user/keys/" + "a" * 1025)
+        match("management", "DELETE", "/user/keys/" + "a" * 1025)
     assert str(info.value) == "name is 1025 characters once URL-encoded; at most 1024 are accepted"
 
 

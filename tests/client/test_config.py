@@ -601,12 +601,14 @@ async def test_closed_client_raises_package_error(server: ScriptedServer) -> Non
 
 
 async def test_a_closed_client_raises_and_sends_nothing(server: ScriptedServer) -> None:
+    """Closed inside its `with`, so its own pools are closed twice: the second close
+    (leaving the block) is harmless."""
     server.default = Reply(json=[samples.SSH_KEY])
-    fs = AsyncFluidstack(TOKEN, base_url=server.url, retry_policy=FAST)
-    assert await fs.keys.list() == [LAPTOP]
-    await fs.aclose()
-    with pytest.raises(FluidstackError) as info:
-        await fs.keys.list()
+    async with AsyncFluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        assert await fs.keys.list() == [LAPTOP]
+        await fs.aclose()
+        with pytest.raises(FluidstackError) as info:
+            await fs.keys.list()
     assert str(info.value) == "this client has been closed"
     assert len(server.requests) == 1
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import pickle
 import re
 import ssl
@@ -24,6 +25,13 @@ import httpx
 import pytest
 from support import samples
 from support.client_operations import OPERATIONS
+from support.client_region import (
+    INFERRED,
+    PROJECT,
+    REGION_OPERATIONS,
+    RegionOp,
+    region_spec_operations,
+)
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer, refused_port
 from support.scripted_server import Reply, ScriptedServer
@@ -36,6 +44,7 @@ from fluidstack_client import (
     APIStatusError,
     APITimeoutError,
     AsyncFluidstack,
+    AsyncRegionClient,
     AuthenticationError,
     BadRequestError,
     ClientCredentials,
@@ -64,11 +73,11 @@ from fluidstack_client._error_mapping import (
     tls_failure,
     transport_error,
 )
-from fluidstack_client._generated.api.invitations import create_invitation
-from fluidstack_client._generated.api.regions import list_regions
-from fluidstack_client._generated.api.user import list_keys, register_key
-from fluidstack_client._generated.models import CreateInvitationBody
-from fluidstack_client._generated.models import SSHKey as GeneratedSSHKey
+from fluidstack_client._generated.management.api.invitations import create_invitation
+from fluidstack_client._generated.management.api.regions import list_regions
+from fluidstack_client._generated.management.api.user import list_keys, register_key
+from fluidstack_client._generated.management.models import CreateInvitationBody
+from fluidstack_client._generated.management.models import SSHKey as GeneratedSSHKey
 from fluidstack_client._redact import (
     MESSAGE_CHARS,
     REDACTED,
@@ -1139,7 +1148,7 @@ async def test_a_header_h11_refuses_is_not_quoted_in_the_error(
 async def test_an_unexpected_error_while_sending_is_a_connection_error(
     server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(method: str, path: str) -> Any:
+    def broken(*_: object) -> Any:
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(_operations, "match", broken)
@@ -1383,3 +1392,149 @@ def test_configuration_error_round_trips_through_pickle(
         cls(SECRET[:16] + "\x0b" + SECRET[16:], base_url="http://127.0.0.1:9")
     copy = assert_round_trip(info.value)
     assert str(copy) == str(info.value)
+
+
+# -- the regional API: successes the spec only infers ------------------------------------------
+# The regional spec was rebuilt from a client that cannot see bodiless successes, so the
+# code of a delete's, a start's and a stop's success is a guess (`x-inferred`): any 2xx
+# means the write was done, and is never a validation error that invites a second one.
+
+INFERRED_CODES = [200, 201, 202, 203, 204, 205, 206, 207, 208, 226]
+GARBAGE = b"\xff\xfe{not json"
+
+
+def _region(url: str, **options: Any) -> AsyncRegionClient:
+    return AsyncRegionClient(
+        url, **{"token": TOKEN, "project_id": PROJECT, "retry_policy": FAST, **options}
+    )
+
+
+def test_the_inferred_successes_are_the_specs() -> None:
+    inferred = {n: o.inferred for n, o in region_spec_operations().items() if o.inferred}
+    assert sorted(inferred) == INFERRED
+    assert inferred == {
+        "DeleteFilesystem": {204},
+        "DeleteInstance": {204},
+        "DeleteProject": {204},
+        "StartInstance": {202},
+        "StopInstance": {202},
+    }
+
+
+@pytest.mark.parametrize("operation", INFERRED)
+async def test_any_2xx_of_an_inferred_success_is_done(
+    operation: str, server: ScriptedServer
+) -> None:
+    op = REGION_OPERATIONS[operation]
+    # With a body the spec does not give, that does not even decode.
+    server.queue(
+        *(
+            Reply(code) if code in (204, 205) else Reply(code, body=GARBAGE)
+            for code in INFERRED_CODES
+        )
+    )
+    async with _region(server.url) as east:
+        results = [await op.invoke(east) for _ in INFERRED_CODES]
+    assert results == [None] * len(INFERRED_CODES)
+    assert len(server.requests) == len(INFERRED_CODES)  # each sent once
+
+
+@pytest.mark.parametrize("operation", INFERRED)
+async def test_a_2xx_that_http_does_not_name_is_still_an_inferred_success(
+    operation: str, server: ScriptedServer
+) -> None:
+    """Any 2xx: also one Python's `HTTPStatus` does not list (the generated code's
+    `HTTPStatus(code)` raised ValueError, reported as a validation error)."""
+    codes = [209, 250, 299]
+    server.queue(*(Reply(code, body=b"") for code in codes))
+    async with _region(server.url) as east:
+        results = [await REGION_OPERATIONS[operation].invoke(east) for _ in codes]
+    assert results == [None] * len(codes)
+    assert len(server.requests) == len(codes)
+
+
+def _unreadable(conn: Conn) -> None:
+    """A success whose body is never worth reading: first a body declared to be a
+    terabyte that never comes, then one that does not decode, then one in an encoding
+    the client does not support."""
+    n = conn.server.count()
+    if n % 3 == 1:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n{")
+        conn.hold()
+    elif n % 3 == 2:
+        conn.respond(202, GARBAGE, {**JSON, "Content-Encoding": "gzip"})
+    else:
+        conn.respond(200, b"\x00" * 64, {"Content-Encoding": "br, zstd"})
+
+
+@pytest.mark.parametrize("operation", INFERRED)
+async def test_an_inferred_successs_body_is_never_read(
+    operation: str, hostile: Callable[[Answer], HostileServer]
+) -> None:
+    server = hostile(_unreadable)
+    started = time.monotonic()
+    async with _region(server.url, timeout=3, max_response_size=1024) as east:
+        for _ in range(3):
+            assert await REGION_OPERATIONS[operation].invoke(east) is None
+    assert time.monotonic() - started < 2
+    assert server.count() == 3
+
+
+async def test_an_unexpected_code_of_an_inferred_success_is_logged_at_debug(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.queue(Reply(200), Reply(204), Reply(204), Reply(202), Reply(200))
+    with caplog.at_level(logging.DEBUG, logger="fluidstack_client"):
+        async with _region(server.url) as east:
+            await east.instances.delete(ID)  # 200: logged
+            await east.instances.delete(ID)  # 204, the one inferred: not logged
+            await east.instances.start(ID)  # 204
+            await east.instances.stop(ID)  # 202, the one inferred: not logged
+            await east.projects.delete(PROJECT)  # 200
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "fluidstack_client"]
+    assert lines == [
+        ("DEBUG", "delete_instance answered 200, not the 204 the spec infers: taken as done"),
+        ("DEBUG", "start_instance answered 204, not the 202 the spec infers: taken as done"),
+        ("DEBUG", "delete_project answered 200, not the 204 the spec infers: taken as done"),
+    ]
+
+
+async def test_an_inferred_success_is_not_any_status(server: ScriptedServer) -> None:
+    """Only a 2xx: a 4xx or 5xx of a delete or a start is still its typed error."""
+    server.queue(
+        Reply(404, {"message": "no such instance"}),
+        Reply(409, {"message": "instance is running"}),
+        Reply(501, {"message": "not here"}),
+    )
+    async with _region(server.url, max_retries=0) as east:
+        with pytest.raises(NotFoundError, match="no such instance"):
+            await east.instances.delete(ID)
+        with pytest.raises(ConflictError, match="instance is running"):
+            await east.instances.start(ID)
+        with pytest.raises(InternalServerError, match="not here"):
+            await east.filesystems.delete(ID)
+
+
+# Each regional operation whose success the spec documents (not inferred).
+DOCUMENTED_REGIONAL = sorted(set(REGION_OPERATIONS) - set(INFERRED))
+
+
+@pytest.mark.parametrize("operation", DOCUMENTED_REGIONAL)
+async def test_a_documented_regional_success_refuses_any_other_2xx(
+    operation: str, server: ScriptedServer
+) -> None:
+    op: RegionOp = REGION_OPERATIONS[operation]
+    (documented,) = region_spec_operations()[operation].successes
+    statuses = [status for status in SUCCESS_LIKE if status != documented]
+    server.queue(*(Reply(status, None if status == 204 else op.reply.json) for status in statuses))
+    async with _region(server.url) as east:
+        for status in statuses:
+            with pytest.raises(APIResponseValidationError) as info:
+                await op.invoke(east)
+            exc = info.value
+            assert type(exc) is APIResponseValidationError
+            assert exc.status_code == status
+            assert re.match(
+                rf"{status} is not the success of \w+ \(the spec says {documented}\)", exc.message
+            ), exc.message
+    assert len(server.requests) == len(statuses)  # a 2xx is never retried

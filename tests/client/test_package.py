@@ -55,7 +55,7 @@ def test_clients_load_on_first_use() -> None:
         ("Fluidstack", "fluidstack_client._sync_client"),
         ("RetryPolicy", "fluidstack_client._retry"),
         ("ClientCredentials", "fluidstack_client._credentials"),
-        ("Instance", "fluidstack_client._generated.models.instance"),
+        ("Instance", "fluidstack_client._generated.management.models.instance"),
         ("DEFAULT_TIMEOUT", None),
         ("UNSET", None),
     ],

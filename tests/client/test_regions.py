@@ -1,7 +1,9 @@
-"""Regions: `region(name)` gives a client of the same kind bound to that region's API.
-Which URL a region maps to (and which are refused, and why), how long the fetched
-table is trusted, what the unknown-region error lists, and that concurrent lookups
-share one fetch of `/regions` and its outcome, each caller within its own timeout.
+"""Regions: `region(name)` gives a region client (`AsyncRegionClient`, `RegionClient`)
+of that region's API, sharing the management client's pool and credentials. Which URL
+a region maps to (and which are refused, and why), how long the fetched table is
+trusted, what the unknown-region error lists, and that concurrent lookups share one
+fetch of `/regions` and its outcome, each caller within its own timeout. Each region
+client is checked through a regional operation (`projects.list()`, `instances.list()`).
 
 Concurrent lookups differ by client: the async ones are `asyncio.gather` tasks
 (`async_only`), the sync ones threads sharing one `Fluidstack`.
@@ -20,6 +22,7 @@ from contextlib import suppress
 
 import httpx
 import pytest
+from support.client_region import PROJECT_ID
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer
 from support.scripted_server import Recorded, Reply, ScriptedServer
@@ -28,9 +31,11 @@ from support.threads import at_once
 from fluidstack_client import (
     APITimeoutError,
     AsyncFluidstack,
+    AsyncRegionClient,
     Fluidstack,
     InternalServerError,
     RedirectError,
+    RegionClient,
     RegionNotFoundError,
     RegionURLError,
 )
@@ -233,15 +238,21 @@ async def test_region_client_talks_to_the_region(
     other_server.default = Reply(json=[])
     base_url = f"{server.url}/api/v1alpha1"
     async with AsyncFluidstack(TOKEN, base_url=base_url, retry_policy=FAST, max_retries=5) as fs:
-        east = await fs.region("r1")
+        east = await fs.region("r1", project_id=PROJECT_ID)
+        projects = await east.projects.list()
         instances = await east.instances.list()
+    assert projects == []
     assert instances == []
     assert [r.path for r in server.requests] == ["/api/v1alpha1/regions"]
     # bare region host + the global API's path; same token; same options
-    assert [r.path for r in other_server.requests] == ["/api/v1alpha1/instances"]
-    assert other_server.last.headers["authorization"] == f"Bearer {TOKEN}"
+    assert [r.path for r in other_server.requests] == [
+        "/api/v1alpha1/projects",
+        "/api/v1alpha1/instances",
+    ]
+    assert [r.headers["authorization"] for r in other_server.requests] == [f"Bearer {TOKEN}"] * 2
+    assert other_server.last.headers["x-project-id"] == PROJECT_ID
     assert str(east.base_url) == f"{other_server.url}/api/v1alpha1"
-    assert type(east) is AsyncFluidstack
+    assert type(east) is AsyncRegionClient
     assert east.max_retries == 5
 
 
@@ -251,22 +262,30 @@ async def test_a_region_client_sends_no_query_the_region_url_had(
     server.default = Reply(json=[{"name": "r1", "url": f"{other_server.url}/api?debug=1#x"}])
     other_server.default = Reply(json=[])
     async with AsyncFluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
-        assert await (await fs.region("r1")).keys.list() == []
-    assert [r.path for r in other_server.requests] == ["/api/user/keys"]
+        assert await (await fs.region("r1")).projects.list() == []
+    assert [r.path for r in other_server.requests] == ["/api/projects"]
 
 
 async def test_a_region_client_fetches_regions_from_the_global_api(
     server: ScriptedServer, other_server: ScriptedServer
 ) -> None:
     server.default = Reply(json=[{"name": "east", "url": other_server.url}])
-    other_server.default = Reply(404, {"message": "no /regions here"})
+    other_server.default = Reply(json=[])
     base = f"{server.url}/api/v1alpha1"
     async with AsyncFluidstack(TOKEN, base_url=base, retry_policy=FAST) as fs:
         east = await fs.region("east")
-        again = await east.region("east", refresh=True)
+        await east.projects.list()
+        # A region client has no region(): regions come from the Management API only,
+        # however the lookup is made (refreshed, or from a copy with other options).
+        assert not hasattr(east, "region")
+        again = await fs.with_options(max_retries=0).region("east", refresh=True)
+        await again.instance_types.list()
     assert str(again.base_url) == f"{other_server.url}/api/v1alpha1"
     assert [r.path for r in server.requests] == ["/api/v1alpha1/regions"] * 2
-    assert other_server.requests == []
+    assert [r.path for r in other_server.requests] == [
+        "/api/v1alpha1/projects",
+        "/api/v1alpha1/instance-types",
+    ]
 
 
 async def test_regions_are_fetched_once_and_cached(server: ScriptedServer) -> None:
@@ -375,7 +394,7 @@ async def test_concurrent_async_lookups_share_one_request(server: ScriptedServer
 
 def test_concurrent_sync_lookups_share_one_request(server: ScriptedServer) -> None:
     server.default = Reply(json=[{"name": "r1", "url": server.url}], delay=0.2)
-    results: list[Fluidstack] = []
+    results: list[RegionClient] = []
     with Fluidstack(TOKEN, base_url=server.url) as fs:
         threads = [
             threading.Thread(target=lambda: results.append(fs.region("r1"))) for _ in range(10)
@@ -408,8 +427,8 @@ def test_concurrent_region_lookups_share_one_successful_fetch_in_threads() -> No
             last = fs.region("us-east-1")  # cached
         with Fluidstack(TOKEN, base_url=server.url + API, retry_policy=FAST) as fs:
             results = at_once(50, lambda: fs.region("us-east-1"))
-    assert all(isinstance(r, Fluidstack) for r in [*first, *results]), [*first, *results]
-    assert {str(r.base_url) for r in [*first, *results] if isinstance(r, Fluidstack)} == {
+    assert all(isinstance(r, RegionClient) for r in [*first, *results]), [*first, *results]
+    assert {str(r.base_url) for r in [*first, *results] if isinstance(r, RegionClient)} == {
         f"{server.url}{API}"
     }
     assert str(last.base_url) == f"{server.url}{API}"
@@ -436,7 +455,7 @@ async def test_concurrent_region_lookups_share_one_failing_fetch_in_tasks() -> N
     assert len(batch) == 50
     assert all(isinstance(r, InternalServerError) for r in batch), batch
     assert counts == [3, 6]
-    assert isinstance(recovered, AsyncFluidstack)
+    assert isinstance(recovered, AsyncRegionClient)
     assert str(recovered.base_url) == f"{server.url}{API}"
 
 
@@ -457,7 +476,7 @@ def test_concurrent_region_lookups_share_one_failing_fetch_in_threads() -> None:
     assert len(batch) == 50
     assert all(isinstance(r, InternalServerError) for r in batch), batch
     assert counts == [3, 6]
-    assert isinstance(recovered, Fluidstack)
+    assert isinstance(recovered, RegionClient)
     assert str(recovered.base_url) == f"{server.url}{API}"
 
 
@@ -498,7 +517,7 @@ async def test_a_cancelled_waiter_does_not_cancel_the_shared_fetch() -> None:
             patient = [fs.region("us-east-1") for _ in range(5)]
             results = await asyncio.gather(impatient, *patient, return_exceptions=True)
     assert isinstance(results[0], TimeoutError)
-    assert all(isinstance(r, AsyncFluidstack) for r in results[1:]), results
+    assert all(isinstance(r, AsyncRegionClient) for r in results[1:]), results
     assert server.count("GET", REGIONS) == 1
 
 
@@ -545,7 +564,7 @@ def test_joining_a_hanging_region_fetch_waits_only_for_the_callers_own_timeout_i
     with HostileServer(_held_until(release)) as server:
         base_url = server.url + API
         with Fluidstack(TOKEN, base_url=base_url, timeout=10, max_retries=0) as fs:
-            led: list[Fluidstack] = []
+            led: list[RegionClient] = []
             leader = threading.Thread(target=lambda: led.append(fs.region("x")))
             leader.start()
             _wait_for_request(server, REGIONS)

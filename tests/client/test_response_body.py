@@ -44,7 +44,7 @@ from fluidstack_client._body import (
     check_json_density,
 )
 from fluidstack_client._config import DEFAULT_MAX_RESPONSE_SIZE
-from fluidstack_client._generated.api.user import list_keys
+from fluidstack_client._generated.management.api.user import list_keys
 
 API = "/api/v1alpha1"
 KEYS = f"{API}/user/keys"

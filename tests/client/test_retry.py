@@ -16,10 +16,12 @@ import math
 import random
 import ssl
 import time
+from typing import Any
 
 import httpx
 import pytest
 from support import samples
+from support.client_region import INSTANCE_ID, POSTS, PROJECT, REGION_OPERATIONS
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer, refused_port
 from support.scripted_server import Reply, ScriptedServer
@@ -30,6 +32,7 @@ from fluidstack_client import (
     APIStatusError,
     APITimeoutError,
     AsyncFluidstack,
+    AsyncRegionClient,
     BadRequestError,
     ConfigurationError,
     Fluidstack,
@@ -38,7 +41,7 @@ from fluidstack_client import (
     RetryPolicy,
     _retry,
 )
-from fluidstack_client._generated.api.instances import list_instances
+from fluidstack_client._generated.management.api.instances import list_instances
 from fluidstack_client._retry import (
     backoff,
     configure,
@@ -738,3 +741,129 @@ async def test_each_retry_is_logged(
     assert record.getMessage() == (
         f"retrying GET /instances after status 503 in {wait:.2f}s (retry 1 of 2)"
     )
+
+
+# -- the regional API: a write that may have arrived is never sent twice -----------------------
+# (A second `instances.create` is a second GPU instance, paid for.)
+
+# The regional operations that are not POSTs: GETs and DELETEs, retried.
+REGIONAL_IDEMPOTENT = sorted(set(REGION_OPERATIONS) - set(POSTS))
+
+
+def _region(url: str, **options: Any) -> AsyncRegionClient:
+    return AsyncRegionClient(
+        url, **{"token": TOKEN, "project_id": PROJECT, "retry_policy": FAST, **options}
+    )
+
+
+def test_the_regional_posts_are_the_five_writes() -> None:
+    assert POSTS == [
+        "CreateFilesystem",
+        "CreateInstance",
+        "CreateProject",
+        "StartInstance",
+        "StopInstance",
+    ]
+    assert {REGION_OPERATIONS[name].call for name in POSTS} == {
+        "filesystems.create",
+        "instances.create",
+        "projects.create",
+        "instances.start",
+        "instances.stop",
+    }
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+@pytest.mark.parametrize("operation", POSTS)
+async def test_a_regional_post_is_sent_once_on_a_retryable_status(
+    operation: str, status: int, server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.default = Reply(status, {"message": "try later"}, headers={"Retry-After": "0"})
+    async with _region(server.url) as east:
+        with pytest.raises(APIStatusError) as info:
+            await REGION_OPERATIONS[operation].invoke(east)
+    assert info.value.status_code == status
+    assert len(server.requests) == 1
+    assert unslept_waits == []
+
+
+@pytest.mark.parametrize("operation", POSTS)
+async def test_a_regional_post_is_not_resent_after_a_dropped_connection(
+    operation: str, server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.default = Reply(drop=True)
+    async with _region(server.url) as east:
+        with pytest.raises(APIConnectionError) as info:
+            await REGION_OPERATIONS[operation].invoke(east)
+    assert not isinstance(info.value, APITimeoutError)
+    assert len(server.requests) == 1
+    assert unslept_waits == []
+
+
+@pytest.mark.parametrize("operation", POSTS)
+async def test_a_regional_post_is_not_resent_after_a_read_timeout(
+    operation: str, server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    op = REGION_OPERATIONS[operation]
+    server.default = dataclasses.replace(op.reply, delay=0.3)
+    async with _region(server.url, timeout=0.1) as east:
+        with pytest.raises(APITimeoutError):
+            await op.invoke(east)
+    assert len(server.requests) == 1
+    assert unslept_waits == []
+
+
+@pytest.mark.parametrize("operation", ["CreateInstance", "StartInstance"])
+async def test_a_regional_post_that_provably_never_left_is_retried(
+    operation: str, unslept_waits: list[float]
+) -> None:
+    attempts: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        attempts.append(f"{request.method} {request.url.path}")
+
+    base_url = f"http://127.0.0.1:{refused_port()}"
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [record]}) as http,
+        _region(base_url, http_client=http) as east,
+    ):
+        with pytest.raises(APIConnectionError):
+            await REGION_OPERATIONS[operation].invoke(east)
+    path = f"{API}{REGION_OPERATIONS[operation].path}"
+    assert attempts == [f"POST {path}"] * (FAST.max_retries + 1)
+    assert len(unslept_waits) == FAST.max_retries
+
+
+@pytest.mark.parametrize("operation", REGIONAL_IDEMPOTENT)
+async def test_regional_gets_and_deletes_are_retried(
+    operation: str, server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    op = REGION_OPERATIONS[operation]
+    server.queue(Reply(503, {"message": "busy"}), Reply(drop=True), op.reply)
+    async with _region(server.url) as east:
+        result = await op.invoke(east)
+    assert result == op.expected
+    assert len({(r.method, r.path) for r in server.requests}) == 1
+    assert len(server.requests) == 3
+    assert len(unslept_waits) == 2
+
+
+async def test_a_regional_get_is_retried_after_a_read_timeout(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    op = REGION_OPERATIONS["GetInstance"]
+    server.queue(dataclasses.replace(op.reply, delay=0.3), op.reply)
+    async with _region(server.url, timeout=0.1) as east:
+        instance = await east.instances.get(INSTANCE_ID)
+    assert instance == op.expected
+    assert len(server.requests) == 2
+    assert len(unslept_waits) == 1
+
+
+async def test_a_regional_delete_is_retried_after_a_read_timeout(
+    server: ScriptedServer, unslept_waits: list[float]
+) -> None:
+    server.queue(Reply(204, delay=0.3), Reply(204))
+    async with _region(server.url, timeout=0.1) as east:
+        await east.instances.delete(INSTANCE_ID)
+    assert [r.method for r in server.requests] == ["DELETE", "DELETE"]

@@ -17,19 +17,23 @@ import pytest
 from support import samples
 from support.scripted_server import Reply, ScriptedServer
 
-from fluidstack_client._generated import AuthenticatedClient
-from fluidstack_client._generated.api.clusters import list_clusters
-from fluidstack_client._generated.api.instances import get_instance, list_instances
-from fluidstack_client._generated.api.invitations import (
+from fluidstack_client._generated.management import AuthenticatedClient
+from fluidstack_client._generated.management.api.clusters import list_clusters
+from fluidstack_client._generated.management.api.instances import get_instance, list_instances
+from fluidstack_client._generated.management.api.invitations import (
     create_invitation,
     delete_invitation,
     list_invitations,
 )
-from fluidstack_client._generated.api.members import delete_member, list_members, update_member
-from fluidstack_client._generated.api.organizations import list_organizations
-from fluidstack_client._generated.api.regions import list_regions
-from fluidstack_client._generated.api.user import deregister_key, list_keys, register_key
-from fluidstack_client._generated.models import (
+from fluidstack_client._generated.management.api.members import (
+    delete_member,
+    list_members,
+    update_member,
+)
+from fluidstack_client._generated.management.api.organizations import list_organizations
+from fluidstack_client._generated.management.api.regions import list_regions
+from fluidstack_client._generated.management.api.user import deregister_key, list_keys, register_key
+from fluidstack_client._generated.management.models import (
     Cluster,
     ClusterHealth,
     ClusterType,
@@ -44,7 +48,7 @@ from fluidstack_client._generated.models import (
     UpdateMemberBody,
     UpdateMemberBodyRole,
 )
-from fluidstack_client._generated.types import UNSET
+from fluidstack_client._generated.management.types import UNSET
 
 TOKEN = "tkn-generated-layer"
 
@@ -227,10 +231,12 @@ async def test_operation_over_http(operation: str, server: ScriptedServer) -> No
 
 
 async def test_list_instances_without_project_sends_no_header(server: ScriptedServer) -> None:
-    server.queue(Reply(json=[]))
+    server.queue(Reply(json=[]), Reply(json=[]))
     async with AuthenticatedClient(base_url=server.url, token=TOKEN) as client:
         response = await list_instances.asyncio_detailed(client=client)
-    assert response.parsed == []
+        parsed = await list_instances.asyncio(client=client)  # the parsed-only function
+    assert response.parsed == parsed == []
+    assert "x-project-id" not in server.requests[0].headers
     assert "x-project-id" not in server.last.headers
 
 

@@ -4,6 +4,8 @@ makes git history) and runs the tool on it, never on the checkout."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -31,7 +33,9 @@ Spec = dict[str, Any]
 
 
 def copy_project(where: Path) -> Path:
-    """A copy of the project outside any git repository (so the snapshot is the baseline)."""
+    """A copy of the project outside any git repository, released as 0.1.0: its
+    version set to 0.1.0 and its own API frozen as the snapshot (the baseline), so a
+    test starts from "no change" whatever the checkout has changed since its release."""
     copy = where / "project"
     for piece in PIECES:
         source = ROOT / piece
@@ -39,6 +43,13 @@ def copy_project(where: Path) -> Path:
             shutil.copytree(source, copy / piece, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, copy / piece)
+    (copy / "fluidstack_client" / "_version.py").write_text('__version__ = "0.1.0"\n')
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
+    import api_check
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert api_check.main(["--root", str(copy), "--write-snapshot"]) == 0
     return copy
 
 
@@ -67,8 +78,8 @@ def schemas(spec: Spec) -> Spec:
 
 
 def snapshot_of(project: Path) -> dict[Path, bytes]:
-    """The spec and every module of the package, byte for byte."""
-    paths = [project / "spec" / "openapi.yaml"]
+    """Both specs and every module of the package, byte for byte."""
+    paths = sorted((project / "spec").glob("*.yaml"))
     paths += sorted((project / "fluidstack_client").rglob("*.py"))
     return {p: p.read_bytes() for p in paths if "__pycache__" not in p.parts}
 

@@ -142,7 +142,7 @@ def silent_spec_report(tmp_path_factory: pytest.TempPathFactory) -> str:
     project = copy_project(tmp_path_factory.mktemp("silent-spec"))
     edit_spec(project, _silent_spec_edits)
     regenerate(project)
-    generated = project / "fluidstack_client" / "_generated"
+    generated = project / "fluidstack_client" / "_generated" / "management"
     cluster = (generated / "models" / "cluster.py").read_text()
     assert "name: int" in cluster, "the edit must reach the generated code"
     assert "project_id: str\n" in cluster

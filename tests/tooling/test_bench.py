@@ -23,6 +23,7 @@ BENCH = ROOT / "benchmarks" / "bench.py"
 # Every row of the table, by the start of its label (the smoke run parses N=100).
 ROWS = [
     "client CPU per sync `instances.get`, in-process transport",
+    "client CPU per sync regional `instances.get` (RegionClient), in-process transport",
     "sync `instances.get` over loopback, wall per call",
     "sync `instances.get` over loopback, client CPU per call",
     "sync over loopback, wall per call: wrapper on its own pool",
@@ -40,7 +41,7 @@ ROWS = [
     "`from fluidstack_client import Fluidstack` vs `import httpx`",
 ]
 # Rows with no generated figure (the wrapper on its own pool against raw httpx).
-NO_GENERATED = {ROWS[3], ROWS[5]}
+NO_GENERATED = {ROWS[4], ROWS[6]}
 NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 FIGURE = re.compile(rf"^{NUMBER}(?: \({NUMBER}-{NUMBER}\))?(?: x{NUMBER})?$")
 RATIO = re.compile(rf"^{NUMBER}(?: \({NUMBER}-{NUMBER}\))?$")

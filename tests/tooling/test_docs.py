@@ -288,13 +288,16 @@ def _directives() -> set[str]:
 
 
 def _resource_classes(client: object) -> set[str]:
-    """`module.Class` of each resource a client has (`client.instances`, ...)."""
+    """`module.Class` of each resource a client has (`client.instances`, ...), and of
+    the resources under those (`region.kubernetes.clusters`)."""
     found = set()
     for name in dir(client):
         if not name.startswith("_"):
-            cls = type(getattr(client, name))
+            value = getattr(client, name)
+            cls = type(value)
             if cls.__module__.endswith("_resources"):
                 found.add(f"{cls.__module__}.{cls.__qualname__}")
+                found |= _resource_classes(value)
     return found
 
 
@@ -302,6 +305,8 @@ def _resource_classes(client: object) -> set[str]:
 async def test_reference_covers_public_api() -> None:
     import fluidstack_client
     import fluidstack_client.errors
+    import fluidstack_client.region
+    from fluidstack_client import AsyncRegionClient, RegionClient
     from fluidstack_client.testing import FakeAPI
 
     rendered = _directives()
@@ -316,12 +321,24 @@ async def test_reference_covers_public_api() -> None:
         # The errors are rendered with their module (and re-exported unchanged).
         and name not in fluidstack_client.errors.__all__
     ]
+    missing += [
+        f"fluidstack_client.region.{name}"
+        for name in fluidstack_client.region.__all__
+        if name not in fluidstack_client.__all__
+        and f"fluidstack_client.region.{name}" not in rendered
+    ]
     fake = FakeAPI()
     with fake.client() as sync_client:
         resources = _resource_classes(sync_client)
     async with fake.async_client() as async_client:
         resources |= _resource_classes(async_client)
     assert len(resources) >= 14  # 7 resources, sync and async
+    with RegionClient("http://127.0.0.1:9", token="t") as region:
+        regional = _resource_classes(region)
+    async with AsyncRegionClient("http://127.0.0.1:9", token="t") as async_region:
+        regional |= _resource_classes(async_region)
+    assert len(regional) >= 24  # 12 resources, sync and async
+    resources |= regional
     missing += sorted(resources - rendered)
     assert not missing, f"not in docs/reference/: {missing}"
 

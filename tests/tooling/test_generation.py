@@ -54,7 +54,7 @@ def test_committed_tree_matches_and_regeneration_is_stable(checkout: Path) -> No
 
 
 def test_hand_edit_of_a_generated_file_is_caught(checkout: Path) -> None:
-    edited = checkout / "fluidstack_client" / "_generated" / "models" / "region.py"
+    edited = checkout / "fluidstack_client" / "_generated" / "management" / "models" / "region.py"
     edited.write_text(edited.read_text().replace("url = d.pop", "url = d.pop  # tweak", 1))
     result = _check(checkout)
     assert result.returncode != 0
@@ -88,19 +88,17 @@ def test_sync_client_drift_is_caught(tmp_path: Path) -> None:
     shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     package = tmp_path / "fluidstack_client"
     package.mkdir()
-    for name in (
-        "_async_client.py",
-        "_async_resources.py",
-        "_sync_client.py",
-        "_sync_resources.py",
-    ):
-        shutil.copy2(ROOT / "fluidstack_client" / name, package / name)
+    for derived in (ROOT / "fluidstack_client").glob("_sync_*.py"):
+        if derived.name != "_sync_backend.py":
+            source = derived.name.replace("_sync_", "_async_", 1)
+            shutil.copy2(ROOT / "fluidstack_client" / source, package / source)
+            shutil.copy2(derived, package / derived.name)
     check = [sys.executable, str(tmp_path / "scripts" / "unasync.py")]
 
     assert subprocess.run([*check, "--check"], capture_output=True, check=False).returncode == 0
-    sync = package / "_sync_client.py"
+    sync = package / "_sync_send.py"
     sync.write_text(sync.read_text().replace("retries += 1", "retries += 2"))
     result = subprocess.run([*check, "--check"], capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert "_sync_client.py" in result.stderr
+    assert "_sync_send.py" in result.stderr
     assert "retries += 1" in result.stderr  # the diff shows what the source says

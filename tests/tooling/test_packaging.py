@@ -56,8 +56,8 @@ def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("fluidstack_client-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "fluidstack_client/py.typed" in names
-    assert "fluidstack_client/_generated/api/instances/list_instances.py" in names
-    assert "fluidstack_client/_generated/models/instance.py" in names
+    assert "fluidstack_client/_generated/management/api/instances/list_instances.py" in names
+    assert "fluidstack_client/_generated/management/models/instance.py" in names
     assert "fluidstack_client/testing/_fake.py" in names
     assert not any("__pycache__" in n or "/tests/" in n for n in names)
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]

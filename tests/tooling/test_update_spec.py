@@ -68,10 +68,29 @@ def test_update_spec_refuses_an_invalid_spec_and_changes_nothing(
     before = snapshot_of(project)
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
-    assert update_spec.main([str(bad), "--root", str(project)]) == 1
+    assert update_spec.main([str(bad), "--api", "management", "--root", str(project)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"update-spec: {bad} ")
     assert message in err
+    assert snapshot_of(project) == before
+
+
+def test_update_spec_names_the_api_whose_spec_it_replaces(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two specs (issue 20): which one is replaced is never guessed."""
+    new = tmp_path / "new.yaml"
+    new.write_text((project / "spec" / "openapi.yaml").read_text())
+    before = snapshot_of(project)
+    with pytest.raises(SystemExit) as info:
+        update_spec.main([str(new), "--root", str(project)])
+    assert info.value.code == 2
+    assert "--api" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        update_spec.main([str(new), "--api", "billing", "--root", str(project)])
+    assert "invalid choice: 'billing'" in capsys.readouterr().err
+    assert update_spec.main([str(new), "--api", "management", "--root", str(project)]) == 0
+    assert "spec/openapi.yaml is already this spec; nothing to do" in capsys.readouterr().out
     assert snapshot_of(project) == before
 
 
@@ -83,7 +102,7 @@ def test_update_spec_refuses_a_dangling_ref_with_the_validators_message(
     bad = tmp_path / "dangling.yaml"
     bad.write_text(yaml.safe_dump(spec))
     before = snapshot_of(project)
-    assert update_spec.main([str(bad), "--root", str(project)]) == 1
+    assert update_spec.main([str(bad), "--api", "management", "--root", str(project)]) == 1
     err = capsys.readouterr().err
     assert "/components/schemas/Cluster" in err
     assert len(err) < 500, "the validator's message is cut, not the whole document"
@@ -251,7 +270,7 @@ def test_a_yaml_alias_bomb_is_refused_quickly(project: Path, tmp_path: Path) -> 
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [sys.executable, str(script), str(bomb), "--root", str(project)],
+            [sys.executable, str(script), str(bomb), "--api", "management", "--root", str(project)],
             capture_output=True,
             text=True,
             timeout=5,
@@ -295,10 +314,15 @@ def test_update_spec_from_a_url_takes_the_spec_regenerates_and_summarises(
     data = yaml.safe_dump(spec, sort_keys=False).encode()
     (www / "openapi.yaml").write_bytes(data)
 
-    assert update_spec.main([f"{url}/openapi.yaml", "--root", str(project)]) == 0
+    assert (
+        update_spec.main([f"{url}/openapi.yaml", "--api", "management", "--root", str(project)])
+        == 0
+    )
     out = capsys.readouterr().out
     assert (project / "spec" / "openapi.yaml").read_bytes() == data
-    cluster = (project / "fluidstack_client" / "_generated" / "models" / "cluster.py").read_text()
+    cluster = (
+        project / "fluidstack_client" / "_generated" / "management" / "models" / "cluster.py"
+    ).read_text()
     assert "labels: str | Unset = UNSET" in cluster
     assert "spec: field added: Cluster.labels (optional, string)" in out
     assert "api-check: no breaking change" in out
@@ -313,7 +337,7 @@ def test_update_spec_says_when_the_new_spec_breaks_users(
     remove_enum_value(spec)
     new = tmp_path / "new.yaml"
     new.write_text(yaml.safe_dump(spec, sort_keys=False))
-    assert update_spec.main([str(new), "--root", str(project)]) == 0
+    assert update_spec.main([str(new), "--api", "management", "--root", str(project)]) == 0
     out = capsys.readouterr().out
     assert "spec: enum value removed: ClusterType.slurm" in out
     assert "BREAKING ClusterType.SLURM: Public object was removed" in out
@@ -321,7 +345,12 @@ def test_update_spec_says_when_the_new_spec_breaks_users(
     assert (
         "SLURM"
         not in (
-            project / "fluidstack_client" / "_generated" / "models" / "cluster_type.py"
+            project
+            / "fluidstack_client"
+            / "_generated"
+            / "management"
+            / "models"
+            / "cluster_type.py"
         ).read_text()
     )
 

@@ -67,7 +67,7 @@ from fluidstack_client._credentials import (
     CredentialsUnavailable,
     Refresh,
 )
-from fluidstack_client._generated.api.organizations import list_organizations
+from fluidstack_client._generated.management.api.organizations import list_organizations
 from fluidstack_client._redact import REDACTED, Redactor, Secret
 from fluidstack_client.testing import FakeAPI, FakeServer
 

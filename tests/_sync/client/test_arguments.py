@@ -19,12 +19,12 @@ from support.clients import FAST, TOKEN
 from support.scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import Fluidstack, InvalidParameterError
-from fluidstack_client._generated.api.instances import get_instance
-from fluidstack_client._generated.api.invitations import delete_invitation
-from fluidstack_client._generated.api.members import delete_member, update_member
-from fluidstack_client._generated.api.user import deregister_key, register_key
-from fluidstack_client._generated.models import SSHKey as GeneratedSSHKey
-from fluidstack_client._generated.models import UpdateMemberBody, UpdateMemberBodyRole
+from fluidstack_client._generated.management.api.instances import get_instance
+from fluidstack_client._generated.management.api.invitations import delete_invitation
+from fluidstack_client._generated.management.api.members import delete_member, update_member
+from fluidstack_client._generated.management.api.user import deregister_key, register_key
+from fluidstack_client._generated.management.models import SSHKey as GeneratedSSHKey
+from fluidstack_client._generated.management.models import UpdateMemberBody, UpdateMemberBodyRole
 
 Call = Callable[[Fluidstack], object]
 ADMIN = UpdateMemberBody(role=UpdateMemberBodyRole.ADMIN)

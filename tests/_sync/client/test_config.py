@@ -194,12 +194,14 @@ def test_closed_client_raises_package_error(server: ScriptedServer) -> None:
 
 
 def test_a_closed_client_raises_and_sends_nothing(server: ScriptedServer) -> None:
+    """Closed inside its `with`, so its own pools are closed twice: the second close
+    (leaving the block) is harmless."""
     server.default = Reply(json=[samples.SSH_KEY])
-    fs = Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST)
-    assert fs.keys.list() == [LAPTOP]
-    fs.close()
-    with pytest.raises(FluidstackError) as info:
-        fs.keys.list()
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        assert fs.keys.list() == [LAPTOP]
+        fs.close()
+        with pytest.raises(FluidstackError) as info:
+            fs.keys.list()
     assert str(info.value) == "this client has been closed"
     assert len(server.requests) == 1
 

@@ -76,8 +76,8 @@ def test_a_retry_a_refresh_and_a_region_fetch_each_log_one_info_line(
     with caplog.at_level(logging.INFO, logger="fluidstack_client"):
         with Fluidstack(creds, base_url=served_fake.base_url, retry_policy=EVEN) as fs:
             east = fs.region("us-east-1")
-            fake.fail_next(1, status=503, route="ListInstances")
-            east.instances.list()
+            fake.fail_next(1, status=503, route="ListProjects")
+            east.projects.list()
             fake.revoke_tokens()
             fs.keys.list()
     lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "fluidstack_client"]
@@ -87,7 +87,7 @@ def test_a_retry_a_refresh_and_a_region_fetch_each_log_one_info_line(
     assert regions == (
         f"fetched 2 regions from {served_fake.base_url}/regions: us-east-1, eu-west-1"
     )
-    assert retry.startswith("retrying GET /regional/us-east-1/api/v1alpha1/instances after ")
+    assert retry.startswith("retrying GET /regional/us-east-1/api/v1alpha1/projects after ")
     assert retry.endswith("status 503 in 0.01s (retry 1 of 2)")
     assert refresh == "401 for GET /api/v1alpha1/user/keys: sending it again with a new token"
     assert token_again.startswith("new token from ClientCredentials(")

@@ -19,6 +19,15 @@ from collections.abc import Callable, Generator, Iterator
 import httpx
 import pytest
 from support import samples
+from support.client_region import (
+    API,
+    INSTANCE,
+    INSTANCE_ID,
+    POSTS,
+    PROJECT,
+    PROJECT_ID,
+    REGION_OPERATIONS,
+)
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer, Request, refused_port
 from support.scripted_server import Recorded, Reply, ScriptedServer
@@ -29,6 +38,7 @@ from fluidstack_client import (
     BadRequestError,
     Fluidstack,
     RedirectError,
+    RegionClient,
     SSHKey,
     TokenProvider,
 )
@@ -665,3 +675,95 @@ def test_unparseable_location_is_reported_and_the_request_is_sent_once(
     for exc in errors:
         assert "redirect whose Location is not a valid URL" in str(exc)
         assert "not retried" in str(exc)
+
+
+# -- a region client: writes never redirected, the token never to another origin ----------------
+
+REGIONAL_WRITES = sorted(
+    [*POSTS, *(name for name in REGION_OPERATIONS if name.startswith("Delete"))]
+)
+
+
+def _region(url: str) -> RegionClient:
+    return RegionClient(url, token=TOKEN, project_id=PROJECT, retry_policy=FAST)
+
+
+def _moved_within_the_origin(status: int) -> Answer:
+    """Every request under the API is redirected to /moved on the same server, which
+    would accept anything."""
+
+    def answer(conn: Conn) -> None:
+        if conn.request.path.startswith("/moved"):
+            done = 200 if conn.request.method == "GET" else 201
+            conn.respond(done, json.dumps(INSTANCE).encode(), JSON)
+        else:
+            conn.respond(status, b"", {"Location": f"{conn.server.url}/moved{conn.request.path}"})
+
+    return answer
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+@pytest.mark.parametrize("operation", REGIONAL_WRITES)
+def test_a_regional_write_is_never_redirected(
+    operation: str, status: int, hostile: Callable[[Answer], HostileServer]
+) -> None:
+    server = hostile(_moved_within_the_origin(status))
+    with _region(server.url) as east:
+        with pytest.raises(RedirectError) as info:
+            REGION_OPERATIONS[operation].invoke(east)
+    assert str(info.value).endswith("(writes are never redirected)")
+    assert info.value.status_code == status
+    assert [r.path for r in server.requests] == [API + REGION_OPERATIONS[operation].path]
+
+
+def test_a_regional_read_follows_a_redirect_within_the_region(
+    hostile: Callable[[Answer], HostileServer],
+) -> None:
+    server = hostile(_moved_within_the_origin(307))
+    with _region(server.url) as east:
+        instance = east.instances.get(INSTANCE_ID)
+    assert instance.name == INSTANCE["name"]
+    _, moved = server.requests
+    assert moved.path == f"/moved{API}/instances/{INSTANCE_ID}"
+    assert moved.headers["authorization"] == f"Bearer {TOKEN}"
+    assert moved.headers["x-project-id"] == PROJECT_ID
+
+
+def test_a_regional_read_is_not_redirected_to_another_origin(
+    server: ScriptedServer, other_server: ScriptedServer
+) -> None:
+    server.default = Reply(302, headers={"Location": f"{other_server.url}{API}/projects"})
+    other_server.default = Reply(json=[])
+    with _region(server.url) as east:
+        with pytest.raises(RedirectError) as info:
+            east.projects.list()
+    assert str(info.value) == (
+        f"GET {server.url}{API}/projects: 302 Found; redirect to {other_server.url}{API}/projects"
+        " not followed (a redirect to another origin is never followed)"
+    )
+    assert server.last.headers["authorization"] == f"Bearer {TOKEN}"
+    assert other_server.requests == []
+
+
+def test_a_region_from_region_never_sends_the_token_to_another_origin(
+    server: ScriptedServer, other_server: ScriptedServer
+) -> None:
+    """The region (other_server) redirects its reads to the Management API's origin
+    (server) and to a third; the token goes to the region it was sent to, and nowhere
+    else."""
+    server.default = Reply(json=[{"name": "r1", "url": other_server.url}])
+    other_server.queue(
+        Reply(307, headers={"Location": f"{server.url}{API}/instances"}),
+        Reply(301, headers={"Location": f"http://localhost:1{API}/projects"}),
+        Reply(308, headers={"Location": f"{server.url}/oauth/token"}),
+    )
+    with Fluidstack(TOKEN, base_url=server.url + API, retry_policy=FAST) as fs:
+        east = fs.region("r1", project_id=PROJECT)
+        with pytest.raises(RedirectError, match="another origin"):
+            east.instances.list()
+        with pytest.raises(RedirectError, match="another origin"):
+            east.projects.list()
+        with pytest.raises(RedirectError, match="writes are never redirected"):
+            east.instances.start(INSTANCE_ID)
+    assert [r.path for r in server.requests] == [f"{API}/regions"]
+    assert len(other_server.requests) == 3

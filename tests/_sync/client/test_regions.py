@@ -1,9 +1,11 @@
 # Derived from tests/client/test_regions.py
 # by scripts/unasync.py (make generate). Do not edit: change the source and regenerate.
-"""Regions: `region(name)` gives a client of the same kind bound to that region's API.
-Which URL a region maps to (and which are refused, and why), how long the fetched
-table is trusted, what the unknown-region error lists, and that concurrent lookups
-share one fetch of `/regions` and its outcome, each caller within its own timeout.
+"""Regions: `region(name)` gives a region client (`RegionClient`, `RegionClient`)
+of that region's API, sharing the management client's pool and credentials. Which URL
+a region maps to (and which are refused, and why), how long the fetched table is
+trusted, what the unknown-region error lists, and that concurrent lookups share one
+fetch of `/regions` and its outcome, each caller within its own timeout. Each region
+client is checked through a regional operation (`projects.list()`, `instances.list()`).
 
 Concurrent lookups differ by client: the async ones are `asyncio.gather` tasks
 (`async_only`), the sync ones threads sharing one `Fluidstack`.
@@ -21,6 +23,7 @@ from contextlib import suppress
 
 import httpx
 import pytest
+from support.client_region import PROJECT_ID
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer
 from support.scripted_server import Reply, ScriptedServer
@@ -29,6 +32,7 @@ from fluidstack_client import (
     Fluidstack,
     InternalServerError,
     RedirectError,
+    RegionClient,
     RegionNotFoundError,
     RegionURLError,
 )
@@ -90,15 +94,21 @@ def test_region_client_talks_to_the_region(
     other_server.default = Reply(json=[])
     base_url = f"{server.url}/api/v1alpha1"
     with Fluidstack(TOKEN, base_url=base_url, retry_policy=FAST, max_retries=5) as fs:
-        east = fs.region("r1")
+        east = fs.region("r1", project_id=PROJECT_ID)
+        projects = east.projects.list()
         instances = east.instances.list()
+    assert projects == []
     assert instances == []
     assert [r.path for r in server.requests] == ["/api/v1alpha1/regions"]
     # bare region host + the global API's path; same token; same options
-    assert [r.path for r in other_server.requests] == ["/api/v1alpha1/instances"]
-    assert other_server.last.headers["authorization"] == f"Bearer {TOKEN}"
+    assert [r.path for r in other_server.requests] == [
+        "/api/v1alpha1/projects",
+        "/api/v1alpha1/instances",
+    ]
+    assert [r.headers["authorization"] for r in other_server.requests] == [f"Bearer {TOKEN}"] * 2
+    assert other_server.last.headers["x-project-id"] == PROJECT_ID
     assert str(east.base_url) == f"{other_server.url}/api/v1alpha1"
-    assert type(east) is Fluidstack
+    assert type(east) is RegionClient
     assert east.max_retries == 5
 
 
@@ -108,22 +118,30 @@ def test_a_region_client_sends_no_query_the_region_url_had(
     server.default = Reply(json=[{"name": "r1", "url": f"{other_server.url}/api?debug=1#x"}])
     other_server.default = Reply(json=[])
     with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
-        assert (fs.region("r1")).keys.list() == []
-    assert [r.path for r in other_server.requests] == ["/api/user/keys"]
+        assert (fs.region("r1")).projects.list() == []
+    assert [r.path for r in other_server.requests] == ["/api/projects"]
 
 
 def test_a_region_client_fetches_regions_from_the_global_api(
     server: ScriptedServer, other_server: ScriptedServer
 ) -> None:
     server.default = Reply(json=[{"name": "east", "url": other_server.url}])
-    other_server.default = Reply(404, {"message": "no /regions here"})
+    other_server.default = Reply(json=[])
     base = f"{server.url}/api/v1alpha1"
     with Fluidstack(TOKEN, base_url=base, retry_policy=FAST) as fs:
         east = fs.region("east")
-        again = east.region("east", refresh=True)
+        east.projects.list()
+        # A region client has no region(): regions come from the Management API only,
+        # however the lookup is made (refreshed, or from a copy with other options).
+        assert not hasattr(east, "region")
+        again = fs.with_options(max_retries=0).region("east", refresh=True)
+        again.instance_types.list()
     assert str(again.base_url) == f"{other_server.url}/api/v1alpha1"
     assert [r.path for r in server.requests] == ["/api/v1alpha1/regions"] * 2
-    assert other_server.requests == []
+    assert [r.path for r in other_server.requests] == [
+        "/api/v1alpha1/projects",
+        "/api/v1alpha1/instance-types",
+    ]
 
 
 def test_regions_are_fetched_once_and_cached(server: ScriptedServer) -> None:

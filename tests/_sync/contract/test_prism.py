@@ -11,21 +11,22 @@
 - `prism proxy --errors` in front of our fake: every response the fake gives in
   that run is validated against the spec too.
 
-Prism runs once per session (tests/support/contract_prism.py).
+Prism runs once per session (tests/contract/conftest.py, tests/support/contract_prism.py).
 """
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from support import contract_prism, samples
+from support import samples
 from support.client_operations import OPERATIONS, SPEC_PATH
-from support.contract_prism import Prism
+from support.contract_prism import Prism, Verdicts
 
 from fluidstack_client import (
     APIStatusError,
@@ -57,41 +58,6 @@ ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     409: ConflictError,
     500: InternalServerError,
 }
-VALIDATED: list[str] = []  # every request Prism validated in this module, for the summary
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_count() -> Iterator[None]:
-    yield
-    if VALIDATED:
-        print(f"\nPrism validated {len(VALIDATED)} requests")
-
-
-@pytest.fixture(scope="session")
-def prism_mock() -> Iterator[Prism]:
-    yield contract_prism.mock()
-    contract_prism.stop_all()
-
-
-@pytest.fixture(scope="session")
-def fake_upstream() -> Iterator[FakeServer]:
-    yield contract_prism.upstream()
-    contract_prism.stop_all()
-
-
-@pytest.fixture(scope="session")
-def prism_proxy(fake_upstream: FakeServer) -> Iterator[Prism]:
-    yield contract_prism.proxy()
-    contract_prism.stop_all()
-
-
-def _violations(response: httpx.Response) -> str | None:
-    """Prism's complaint about a request or response (whose body was read), if any."""
-    if "sl-violations" in response.headers:
-        return response.headers["sl-violations"]
-    if response.headers.get("content-type", "").startswith("application/problem+json"):
-        return response.text
-    return None
 
 
 def through_prism(
@@ -105,16 +71,10 @@ def through_prism(
     """Make the call on a client whose own http_client records Prism's verdicts (and
     each response body, into `bodies`); fail on any violation. Short timeouts: Prism
     hangs on a malformed JSON body instead of answering."""
-    complaints: list[str] = []
+    verdicts = Verdicts()
 
     def inspect(response: httpx.Response) -> None:
-        body = response.read()
-        if bodies is not None:
-            bodies.append(body)
-        VALIDATED.append(f"{response.request.method} {response.request.url.path}")
-        found = _violations(response)
-        if found:
-            complaints.append(f"{response.request.method} {response.request.url.path}: {found}")
+        verdicts.judge(response, response.read())
 
     try:
         with (
@@ -125,7 +85,9 @@ def through_prism(
         ):
             return call(fs)
     finally:
-        assert not complaints, "Prism found violations:\n" + "\n".join(complaints)
+        if bodies is not None:
+            bodies.extend(verdicts.bodies)
+        verdicts.check()
 
 
 # -- mock: requests judged ---------------------------------------------------------------
@@ -233,6 +195,7 @@ def test_fake_errors_pass_prism_validation(fake_upstream: FakeServer, prism_prox
     fake = samples.fake_seeded_for("none")
     fake.token = TOKEN
     fake_upstream.use(fake)
+    seeded = copy.deepcopy(fake.instances)  # as the fake completed them (regional fields)
     failing: list[tuple[Callable[[Fluidstack], object], type[Exception]]] = [
         (lambda fs: fs.keys.register(name="laptop", key="ssh-ed25519 A"), ConflictError),
         (lambda fs: fs.keys.deregister("nope"), NotFoundError),
@@ -248,7 +211,8 @@ def test_fake_errors_pass_prism_validation(fake_upstream: FakeServer, prism_prox
     # nothing, the 401 did nothing.
     assert fake.keys == [samples.SSH_KEY]
     assert fake.members == [samples.MEMBER]
-    assert fake.instances == [samples.INSTANCE, samples.INSTANCE_MINIMAL]
+    assert fake.instances == seeded
+    assert [i["id"] for i in seeded] == [samples.INSTANCE["id"], samples.INSTANCE_MINIMAL["id"]]
 
 
 def test_prism_proxy_catches_a_response_the_spec_forbids(

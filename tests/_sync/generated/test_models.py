@@ -28,14 +28,21 @@ from fluidstack_client import (
     InstanceHealth,
     InstanceState,
 )
+from fluidstack_client._generated.management.types import parse_uuid
 
-MODELS = Path(__file__).resolve().parents[2] / "fluidstack_client" / "_generated" / "models"
+MODELS = (
+    Path(__file__).resolve().parents[2]
+    / "fluidstack_client"
+    / "_generated"
+    / "management"
+    / "models"
+)
 
 
 # -- UUIDs ---------------------------------------------------------------------------------
 
 
-def outcome(parse: Callable[..., object], value: object) -> object:
+def outcome(parse: Callable[..., object], value: object) -> tuple[str, object]:
     try:
         return ("ok", parse(value))
     except Exception as exc:
@@ -57,6 +64,17 @@ UUID_TEXTS = [
     "0_9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
     "",
 ]
+
+
+def agrees_with_uuid(value: object) -> None:
+    """The same UUID as `UUID(value)`; where that raises (whatever it raises), a
+    ValueError naming the field."""
+    expected = outcome(uuid.UUID, value)
+    if expected[0] == "ok":
+        assert outcome(parse_uuid, value) == expected
+    else:
+        with pytest.raises(ValueError, match=r"^the_field must be a UUID, got "):
+            parse_uuid(value, "the_field")
 
 
 # -- enums and fields the spec does not know -------------------------------------------------
