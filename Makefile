@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
         wheel clean api-check api-snapshot update-spec dist test-lowest bench docs mutate
 
 help:
-	@echo "make demo             the quickstart and a client-credentials service, against the built-in fake"
+	@echo "make demo             the quickstart, a client-credentials service and provisioning, against the built-in fake"
 	@echo "make test             check-generated + lint + typecheck + api-check + docs + pytest + test-lowest (CI)"
 	@echo "make generate         regenerate fluidstack_client/_generated from both specs (scripts/apis.py)"
 	@echo "make check-generated  fail if the committed generated code differs from the spec"
@@ -116,6 +116,8 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 	@echo
 	$(BIN)/python examples/service_credentials.py
+	@echo
+	$(BIN)/python examples/provision.py
 
 wheel: $(STAMP)
 	rm -rf dist && $(BIN)/python -m pip wheel --quiet --no-deps -w dist .

@@ -11,9 +11,9 @@ from fluidstack_client import AsyncFluidstack
 from fluidstack_client.testing import FakeAPI
 
 
-async def stopped_instances(fs: AsyncFluidstack) -> list[str]:  # "your code"
-    """The stopped instances of every region, asked of the regions concurrently."""
-    regions = [await fs.region(r.name) for r in await fs.regions.list()]
+async def stopped_instances(fs: AsyncFluidstack, project_id: str) -> list[str]:  # "your code"
+    """A project's stopped instances in every region, asked of the regions concurrently."""
+    regions = [await fs.region(r.name, project_id=project_id) for r in await fs.regions.list()]
     answers = await asyncio.gather(*(region.instances.list() for region in regions))
     return sorted(i.name for instances in answers for i in instances if i.state == "stopped")
 
@@ -28,8 +28,9 @@ async def main() -> None:
         ],
     )
     fake.fail_next(1, status=503, route="ListInstances")  # one regional call fails once
+    project = fake.projects[0]["id"]  # where seeded items go unless they say otherwise
     async with fake.async_client() as fs:
-        print(await stopped_instances(fs))  # ['eval-0', 'train-1'], after one retry
+        print(await stopped_instances(fs, project))  # ['eval-0', 'train-1'], after one retry
     calls = [r.operation for r in fake.requests]
     print(calls.count("ListInstances"), "ListInstances calls")  # 2 regions + 1 retry = 3
 

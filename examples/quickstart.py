@@ -66,11 +66,17 @@ async def main() -> None:
             for region in regions:
                 say(region.name, region.url)
             if regions:
+                # A client of the region's own API (examples/provision.py creates there).
                 regional = await fs.region(regions[0].name)
-                clusters = await regional.clusters.list()
                 say(f"→ client for {regions[0].name}", str(regional.base_url))
-                for cluster in clusters:
-                    say("", f"cluster {cluster.name} ({cluster.type_}, {cluster.health})")
+                projects = await regional.projects.list()
+                for project in projects:
+                    say("", f"project {project.name} ({project.state})")
+                # Capacity is asked in a project: FLUIDSTACK_PROJECT_ID's, else the first.
+                project_id = regional.project_id or (projects[0].id if projects else None)
+                if project_id is not None:
+                    for offer in await regional.capacity.list(project_id=project_id):
+                        say("", f"capacity {offer.name}: {offer.capacity} available")
 
             print("\n2. instances per project")
             instance_table(await fs.instances.list())

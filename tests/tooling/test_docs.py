@@ -17,7 +17,9 @@ An unmarked block fails `test_every_example_is_marked`. `run` may add
 What a `run` block sees: a `FakeAPI` served on 127.0.0.1 (a fresh one per block
 unless `continue`), and the environment a real deployment would have, pointing at
 it: `FLUIDSTACK_TOKEN`, `FLUIDSTACK_BASE_URL`, `FLUIDSTACK_CLIENT_ID`,
-`FLUIDSTACK_CLIENT_SECRET` and `FLUIDSTACK_TOKEN_URL`; `HOME` and the working
+`FLUIDSTACK_CLIENT_SECRET`, `FLUIDSTACK_TOKEN_URL`, `FLUIDSTACK_PROJECT_ID` (the
+fake's first project, `DEFAULT_PROJECT_ID`) and `FLUIDSTACK_REGION_URL` (its first
+region's API, us-east-1's); `HOME` and the working
 directory are temporary directories, and `~/.fluidstack/token` holds the fake's
 token, as `fluidctl login` would leave it. So `AsyncFluidstack()` with no
 arguments, as the pages write it, talks to the fake. ``pycon`` blocks are doctests
@@ -257,6 +259,28 @@ def test_continue_shares_the_namespace_and_the_fake(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_run_blocks_have_a_regional_tools_settings(tmp_path: Path) -> None:
+    # The pages build region clients from the environment (`AsyncRegionClient()`,
+    # `fs.region(name)` with no project_id): both point at the fake, and `unset=` works.
+    page = tmp_path / "regional.md"
+    page.write_text(
+        "<!-- run -->\n\n```python\nfrom fluidstack_client import RegionClient\n"
+        "from fluidstack_client.testing import DEFAULT_PROJECT_ID\n\n"
+        "with RegionClient() as east:\n"
+        "    assert str(east.project_id) == DEFAULT_PROJECT_ID\n"
+        "    assert east.base_url.path == '/regional/us-east-1/api/v1alpha1'\n"
+        "    names = [i.name for i in east.instances.list()]\n"
+        "    assert names == ['gpu-train-0', 'gpu-train-1']\n```\n\n"
+        "<!-- run: unset=FLUIDSTACK_PROJECT_ID -->\n\n```python\n"
+        "from fluidstack_client import Fluidstack\n\n"
+        "with Fluidstack() as fs:\n"
+        "    assert fs.region('us-east-1').project_id is None\n```\n",
+        encoding="utf-8",
+    )
+    _run_page(str(page), tmp_path)
+
+
+@pytest.mark.slow
 def test_pytest_examples_pass(pytest_block: Block, tmp_path: Path) -> None:
     # A project of its own, as a user's would be: no conftest, an empty pytest config
     # (not this repository's asyncio_mode=auto), only the plugins installed packages bring.
@@ -295,7 +319,9 @@ def _resource_classes(client: object) -> set[str]:
         if not name.startswith("_"):
             value = getattr(client, name)
             cls = type(value)
-            if cls.__module__.endswith("_resources"):
+            # (`with_raw_response`: the resource's own methods again, documented once
+            # on the Resources page, not class by class)
+            if cls.__module__.endswith("_resources") and name != "with_raw_response":
                 found.add(f"{cls.__module__}.{cls.__qualname__}")
                 found |= _resource_classes(value)
     return found
@@ -492,6 +518,10 @@ def _fake_environment(unset: set[str]) -> Iterator[None]:
             "FLUIDSTACK_CLIENT_ID": fake.client_id,
             "FLUIDSTACK_CLIENT_SECRET": fake.client_secret,
             "FLUIDSTACK_TOKEN_URL": fake.token_url,
+            # A regional tool's settings: the project its calls act in, and a region's
+            # URL for an `AsyncRegionClient()` built without `fs.region()`.
+            "FLUIDSTACK_PROJECT_ID": fake.projects[0]["id"],
+            "FLUIDSTACK_REGION_URL": fake.region_url(fake.region_names[0]),
         }
         for name, value in values.items():
             if name in unset:

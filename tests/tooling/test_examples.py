@@ -62,7 +62,11 @@ def check_quickstart(out: str) -> None:
         rf"^  us-east-1 +{base}/regional/us-east-1/api/v1alpha1$",
         rf"^  eu-west-1 +{base}/regional/eu-west-1/api/v1alpha1$",
         rf"^  → client for us-east-1 +{base}/regional/us-east-1/api/v1alpha1$",
-        r"^ +cluster train-k8s \(kubernetes, healthy\)$",
+        # From the region's own API: its projects, and the capacity in the first one.
+        r"^ +project ml-training \(active\)$",
+        r"^ +project research \(active\)$",
+        r"^ +capacity h100-80gb-sxm: 4 available$",
+        r"^ +capacity h100-hgx-80gb\.8x: 4 available$",
         r"^  project 5b1f6a7e… +2 instance\(s\)$",
         r"^ +gpu-train-0 +running +us-east-1 +ip=10\.0\.0\.1$",
         r"^ +gpu-eval-0 +stopped +eu-west-1 +ip=-$",
@@ -73,6 +77,60 @@ def check_quickstart(out: str) -> None:
     )
     retries = re.findall(r"↻ retrying GET /api/v1alpha1/instances after status 500", out)
     assert len(retries) == 2, out
+
+
+def check_provision(out: str) -> None:
+    assert out.startswith("fluidstack-client provisioning demo against the bundled fake\n")
+    sections = re.split(r"^\d\. .*$", out, flags=re.MULTILINE)
+    assert len(sections) == 5, out
+    _, capacity, lifecycle, sold_out, lost = sections
+    _lines_match(
+        capacity,
+        r"^  h100-80gb-sxm +4 available \(1 x H100-80GB-SXM5, 26 CPUs\)$",
+        r"^  h100-hgx-80gb\.8x +0 available \(8 x H100-80GB-SXM5, 208 CPUs\)$",
+    )
+    # Every state the instance went through, in order, each printed once, and each
+    # call's answer: the whole lifecycle against the fake's regional API.
+    created, *rest = [" ".join(line.split()) for line in lifecycle.strip().splitlines()]
+    uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    assert re.fullmatch(
+        rf"create train-demo: accepted \(201\), h100-80gb-sxm, id {uuid}", created
+    ), created
+    assert rest == [
+        "creating",
+        "starting",
+        "running ip=10.0.1.1",
+        "stop accepted (202)",
+        "stopping",
+        "stopped",
+        "start accepted (202)",
+        "starting",
+        "running ip=10.0.1.1",
+        "delete accepted (204)",
+        "deleting",
+        "gone (404)",
+    ], lifecycle
+    assert [line.split()[0] for line in sold_out.strip().splitlines()] == [
+        "create",
+        "creating",
+        "out-of-stock",
+        "✗",
+        "delete",
+        "deleting",
+        "gone",
+    ], sold_out
+    _lines_match(sold_out, r"^  ✗ ProvisioningError +train-big is out-of-stock$")
+    # The answer to the create was lost: the client raised without sending it again,
+    # and the instance was found by its name, then run and deleted like the first.
+    _lines_match(
+        lost,
+        r"^  ✗ \w+Error +the answer was lost: was it created\?$",
+        r"^  found by its name +creating$",
+        r"^ +running +ip=10\.0\.1\.1$",
+        r"^ +gone \(404\)$",
+        r"^  create requests sent +1 \(one instance, one request\)$",
+    )
+    _lines_match(out, r"^\d+ requests; the fake's clock: \d+ s$")
 
 
 def check_service_credentials(out: str) -> None:
@@ -96,6 +154,7 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "fake_in_process.py": check_fake_in_process,
     "fake_in_process_async.py": check_fake_in_process_async,
     "fake_on_loopback.py": check_fake_on_loopback,
+    "provision.py": check_provision,
     "quickstart.py": check_quickstart,
     "service_credentials.py": check_service_credentials,
 }
@@ -171,11 +230,11 @@ def test_example_runs_against_the_fake(example: Path, tmp_path: Path) -> None:
     check(_run_script(example, tmp_path))
 
 
-# -- make demo: examples/quickstart.py, then examples/service_credentials.py ------------
+# -- make demo: examples/quickstart.py, service_credentials.py, provision.py ------------
 #
-# Against the bundled fake, the tests above run both and check their output; here, what
+# Against the bundled fake, the tests above run them and check their output; here, what
 # is particular to the demo: with a token, the same quickstart talks to "the real API"
-# and only reads.
+# and only reads, and provision.py stays on the fake unless told `--live`.
 
 
 def test_make_demo_runs_the_examples_that_are_checked() -> None:
@@ -183,7 +242,7 @@ def test_make_demo_runs_the_examples_that_are_checked() -> None:
     recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert recipe, "no demo target in the Makefile"
     ran = re.findall(r"examples/(\w+\.py)", recipe[1])
-    assert ran == ["quickstart.py", "service_credentials.py"]
+    assert ran == ["quickstart.py", "service_credentials.py", "provision.py"]
     assert set(ran) <= set(CHECKS)
 
 
@@ -216,3 +275,72 @@ def test_demo_with_a_token_only_reads() -> None:
     assert fake.requests
     assert {r.method for r in fake.requests} == {"GET"}
     assert "real-looking-token" not in out
+
+
+def _against_a_real_looking_api(fake: FakeAPI, server_url: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUIDSTACK_")}
+    return clean | {
+        "FLUIDSTACK_TOKEN": fake.token,
+        "FLUIDSTACK_BASE_URL": server_url,
+        "FLUIDSTACK_PROJECT_ID": fake.projects[0]["id"],
+    }
+
+
+@pytest.mark.slow
+def test_provision_with_a_token_still_uses_the_fake() -> None:
+    # `make demo` in a shell that has a token: no instance is created in the account.
+    fake = FakeAPI(token="real-looking-token")
+    with serve(fake) as server:
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "provision.py")],
+            env=_against_a_real_looking_api(fake, server.base_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    check_provision(out)
+    assert fake.requests == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["region name", "FLUIDSTACK_REGION_URL"])
+def test_provision_live_runs_the_lifecycle_and_deletes(how: str) -> None:
+    fake = FakeAPI(token="real-looking-token")
+    with serve(fake) as server:
+        env = _against_a_real_looking_api(fake, server.base_url)
+        args = ["--live", "--type", "h100-80gb-sxm", "--name", "ci-check"]
+        if how == "region name":
+            args += ["--region", "eu-west-1"]
+        else:
+            env["FLUIDSTACK_REGION_URL"] = fake.region_url("eu-west-1")
+        done = subprocess.run(
+            [sys.executable, "-W", "error", str(ROOT / "examples" / "provision.py"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith("fluidstack-client provisioning against the real API")
+    assert "/regional/eu-west-1/api/v1alpha1" in done.stdout
+    regional = [r.operation or "" for r in fake.requests if r.region == "eu-west-1"]
+    writes = [op for op in regional if op.endswith("Instance") and op != "GetInstance"]
+    assert writes == ["CreateInstance", "StopInstance", "StartInstance", "DeleteInstance"]
+    assert "ci-check" not in [i["name"] for i in fake.instances]  # deleted: nothing billed
+    # Only the lifecycle: no out-of-stock instance, no lost answer.
+    assert "train-big" not in done.stdout
+    assert "lost" not in done.stdout
+
+
+def test_provision_live_needs_a_type() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "provision.py"), "--live"],
+        env=_clean_env({}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--live needs --type" in done.stderr
