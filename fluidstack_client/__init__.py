@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
+    AmbiguousWriteError,
+    AmbiguousWriteTimeoutError,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
@@ -27,6 +29,7 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     FluidstackError,
+    InstanceStateError,
     InternalServerError,
     InvalidParameterError,
     NotFoundError,
@@ -37,6 +40,7 @@ from .errors import (
     RegionURLError,
     ResponseTooLargeError,
     UnprocessableEntityError,
+    WaitTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +63,7 @@ if TYPE_CHECKING:
         SSHKey,
     )
     from ._generated.management.types import UNSET, Unset
+    from ._raw import RawResponse
     from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
     from ._sync_client import Fluidstack
     from ._sync_region import RegionClient
@@ -77,6 +82,7 @@ _LAZY = {
     "DEFAULT_TIMEOUT": "._config",
     "DEFAULT_MAX_RETRIES": "._retry",
     "RetryPolicy": "._retry",
+    "RawResponse": "._raw",
     "UNSET": "._generated.management.types",
     "Unset": "._generated.management.types",
     **dict.fromkeys(
@@ -123,6 +129,8 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AmbiguousWriteError",
+    "AmbiguousWriteTimeoutError",
     "AsyncFluidstack",
     "AsyncRegionClient",
     "AuthenticationError",
@@ -139,6 +147,7 @@ __all__ = [
     "Instance",
     "InstanceHealth",
     "InstanceState",
+    "InstanceStateError",
     "InstanceTags",
     "InternalServerError",
     "InvalidParameterError",
@@ -148,6 +157,7 @@ __all__ = [
     "OrganizationMember",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RedirectError",
     "Region",
     "RegionClient",
@@ -159,5 +169,6 @@ __all__ = [
     "TokenProvider",
     "UnprocessableEntityError",
     "Unset",
+    "WaitTimeoutError",
     "__version__",
 ]

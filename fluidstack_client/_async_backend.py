@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import weakref
 from asyncio import Lock, Semaphore, sleep
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -34,9 +36,15 @@ __all__ = [
 T = TypeVar("T")
 
 
+# Whether this task's attempt is still waiting for the gate (`slot`): a deadline that
+# passes then means nothing was sent (httpx.PoolTimeout, as the sync client says).
+_at_gate: ContextVar[bool] = ContextVar("fluidstack_client_at_gate", default=False)
+
+
 class deadline:  # lower case: used like a function, `async with deadline(5):`
     """Bound everything inside (waiting for a connection, sending, headers, the whole
-    body) to `seconds`; past it, raise httpx.ReadTimeout."""
+    body) to `seconds`; past it, raise httpx.ReadTimeout (httpx.PoolTimeout while the
+    request still waited for the gate: nothing was sent)."""
 
     __slots__ = ("_seconds", "_timeout")
 
@@ -60,6 +68,11 @@ class deadline:  # lower case: used like a function, `async with deadline(5):`
         try:
             await self._timeout.__aexit__(exc_type, exc, tb)
         except TimeoutError as expired:
+            if _at_gate.get():
+                _at_gate.set(False)
+                raise httpx.PoolTimeout(
+                    "no free connection before the attempt's deadline"
+                ) from expired
             raise httpx.ReadTimeout(
                 f"no complete response within {self._seconds:g}s (the attempt's deadline)"
             ) from expired
@@ -69,9 +82,21 @@ def check_deadline() -> None:
     """Raise if the current deadline has passed (the async deadline cancels by itself)."""
 
 
-def slot(gate: Semaphore) -> Semaphore:
-    """The gate to hold while a request uses a connection (bounded by the deadline)."""
-    return gate
+class slot:  # lower case: used like a function, `async with slot(gate):`
+    """Hold `gate` while a request uses a connection; the deadline bounds the wait."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: Semaphore) -> None:
+        self._gate = gate
+
+    async def __aenter__(self) -> None:
+        _at_gate.set(True)  # (left set if the deadline cancels the wait: see deadline)
+        await self._gate.acquire()
+        _at_gate.set(False)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._gate.release()
 
 
 def check_loop(owner: Any) -> None:
@@ -144,3 +169,33 @@ class SingleFlight(Generic[T]):
 
 def install_deadline(http: httpx.AsyncClient) -> None:
     """Nothing to install: the async deadline cancels the attempt by itself."""
+
+
+ASYNC = True  # (False in _sync_backend): whether callbacks may be coroutine functions
+
+
+def monotonic() -> float:
+    """The loop's clock (the monotonic one), for waiters."""
+    return asyncio.get_running_loop().time()
+
+
+async def fan_out(jobs: Sequence[Callable[[], Awaitable[T]]], limit: int) -> list[T | Exception]:
+    """Run `jobs` concurrently, at most `limit` at a time: what each returned or raised
+    (an Exception, in its place). Cancelling the caller cancels them all."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job: Callable[[], Awaitable[T]]) -> T | Exception:
+        async with gate:
+            try:
+                return await job()
+            except Exception as exc:
+                return exc
+
+    return list(await asyncio.gather(*(run(job) for job in jobs)))
+
+
+async def call_back(fn: Callable[[T], object], value: T) -> None:
+    """Call a user's callback; a coroutine function's coroutine is awaited."""
+    result = fn(value)
+    if inspect.isawaitable(result):
+        await result

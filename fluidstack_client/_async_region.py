@@ -9,6 +9,7 @@ client is derived from this text by `scripts/unasync.py` (`make generate`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any, Self
 
 import httpx
@@ -137,7 +138,7 @@ class AsyncRegionClient(_AsyncClientBase):
         region._project = project
         region._shared = client._shared
         region._owns_http = False
-        region._bind(base_url, client._timeout, client._retry)
+        region._bind(base_url, client._timeout, client._retry, client._headers)
         return region
 
     def _copy(self, **changes: Any) -> Self:
@@ -167,6 +168,7 @@ class AsyncRegionClient(_AsyncClientBase):
         retry_policy: RetryPolicy | None = None,
         timeout: float | httpx.Timeout | None = NOT_GIVEN,
         project_id: str | uuid.UUID | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Self:
         """A copy with other settings, sharing this client's pool and token.
 
@@ -180,15 +182,19 @@ class AsyncRegionClient(_AsyncClientBase):
                 Omitted: this client's.
             project_id: The project the copy's calls act in (a UUID), or `None` for
                 none. Omitted: this client's.
+            extra_headers: Headers added to every request of the copy, on top of this
+                client's own; those the client writes itself (`Authorization`,
+                `X-PROJECT-ID`, ...) are refused (see `AsyncFluidstack.with_options`).
 
         Returns:
             A client of the same kind; arguments not given keep this client's values.
 
         Raises:
             ConfigurationError: An argument is invalid.
-            InvalidParameterError: `project_id` is not a UUID.
+            InvalidParameterError: `project_id` is not a UUID, or `extra_headers` is
+                refused.
         """
-        clone = self._with(max_retries, retry_policy, timeout)
+        clone = self._with(max_retries, retry_policy, timeout, extra_headers)
         if project_id is not NOT_GIVEN:
             clone._project = None if project_id is None else as_uuid(project_id, "project_id")
         return clone

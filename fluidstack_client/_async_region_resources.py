@@ -9,11 +9,14 @@ sync resources are derived from this text by `scripts/unasync.py`.
 from __future__ import annotations
 
 import builtins
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _validate
+from . import _validate, _waiting
+from ._async_backend import ASYNC, call_back, monotonic
+from ._async_send import with_raw_response
 from ._generated.management.types import Response
 from ._generated.region.api.capabilities import list_capabilities
 from ._generated.region.api.capacity import list_capacity
@@ -60,12 +63,17 @@ from ._generated.region.models import (
     SlurmCluster,
     SlurmNodePool,
 )
+from ._raw import RawResponse
+from ._retry import parse_retry_after
+from .errors import FluidstackError, InstanceStateError, NotFoundError, WaitTimeoutError
 
 if TYPE_CHECKING:
     from ._async_region import AsyncRegionClient
 
 ProjectId = str | uuid.UUID | None
 T = TypeVar("T")
+M = TypeVar("M", Instance, Project)
+log = logging.getLogger("fluidstack_client")
 
 
 class _AsyncRegionResource:
@@ -94,11 +102,83 @@ class _AsyncRegionResource:
             endpoint, *args, x_project_id=project, expect_body=expect_body, **kwargs
         )
 
+    async def _wait(
+        self,
+        poll: Callable[[AsyncRegionClient], Awaitable[RawResponse[M]]],
+        what: str,
+        *,
+        until: frozenset[str] | None,
+        fail_on: frozenset[str],
+        timeout: float,  # noqa: ASYNC109 - a wait's own length, not an I/O timeout
+        on_change: Callable[[M], object] | None,
+    ) -> M | None:
+        """Poll until the state is in `until` (None: until the poll answers 404), on the
+        schedule `_waiting` decides. Returns the last object seen (None when gone)."""
+        client = self._client
+        clock = client._shared.clock
+        now = monotonic if clock is None else clock.now
+        started = now()
+        patience = client._patience()
+        # Near the end, a poll gets no retries: the wait then overruns its timeout by
+        # one attempt's deadline at most.
+        last_chance = client.with_options(max_retries=0)
+        last: M | None = None
+        seen: str | None = None
+        polls = 0
+        while True:
+            polls += 1
+            remaining = timeout - (now() - started)
+            poller = client if patience is not None and remaining > patience else last_chance
+            retry_after: float | None = None
+            try:
+                raw = await poll(poller)
+            except NotFoundError:
+                if until is None:
+                    return None
+                raise
+            except FluidstackError as exc:
+                if not _waiting.survivable(exc):
+                    raise
+                retry_after = _waiting.retry_after_of(exc)
+            else:
+                last = raw.parse()
+                retry_after = parse_retry_after(raw.headers.get("Retry-After"))
+                state = str(last.state)
+                if state != seen:
+                    log.info(
+                        "%s: %s -> %s after %.1fs",
+                        what,
+                        _waiting.describe(seen),
+                        state,
+                        now() - started,
+                    )
+                    seen = state
+                    if on_change is not None:
+                        await call_back(on_change, last)
+                if until is not None and state in until:
+                    return last
+                if state in fail_on and isinstance(last, Instance):  # (projects: none)
+                    raise InstanceStateError(f"{what} is {state}", instance=last)
+            remaining = timeout - (now() - started)
+            if remaining <= 0:
+                target = "to be gone" if until is None else f"to be {' or '.join(sorted(until))}"
+                raise WaitTimeoutError(
+                    f"waited {timeout:g}s for {what} {target}; it is {_waiting.describe(seen)}",
+                    last=last,
+                )
+            await client._pause(_waiting.next_pause(polls, remaining, retry_after))
+
 
 class AsyncRegionInstances(_AsyncRegionResource):
     """`region.instances`: the region's instances, and their lifecycle."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncRegionInstancesWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncRegionInstancesWithRawResponse(self)
 
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[Instance]:
         """The project's instances (`GET /instances`).
@@ -258,6 +338,106 @@ class AsyncRegionInstances(_AsyncRegionResource):
         """
         await self._action(stop_instance.asyncio_detailed, instance_id, project_id)
 
+    async def wait(
+        self,
+        instance_id: str | uuid.UUID,
+        *,
+        until: str | Iterable[str] = "running",
+        timeout: float = _waiting.DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109 - the wait's length
+        fail_on: str | Iterable[str] = _waiting.DEFAULT_FAIL_ON,
+        on_change: Callable[[Instance], object] | None = None,
+        project_id: ProjectId = None,
+    ) -> Instance:
+        """Wait until an instance's `state` is in `until`, polling `get()`.
+
+        ```python
+        instance = await region.instances.create(name="train-0", type="h100-80gb.8x")
+        instance = await region.instances.wait(instance.id)  # until "running"
+        ```
+
+        A first poll at once, then pauses growing from 1 s to 15 s (with jitter),
+        never shorter than a `Retry-After` the region sent. Each poll is an ordinary
+        call with its own retries; a failure that may pass (no connection, a 5xx, a
+        429) does not end the wait while time remains. Each change of state is logged
+        (INFO, `fluidstack_client`) and given to `on_change`. Cancelling the task ends
+        the wait at once. With a client of the bundled fake, the wait runs on the
+        fake's clock: no real time passes.
+
+        Args:
+            instance_id: The instance's id.
+            until: A state, or a collection of states, that ends the wait.
+            timeout: Seconds to wait in all (the last poll may add one attempt's
+                deadline).
+            fail_on: States that end the wait as a failure.
+            on_change: Called with the instance at each change of state (the first
+                poll's included); a coroutine function is awaited.
+            project_id: The project (default: the client's).
+
+        Returns:
+            The instance, in a state of `until`.
+
+        Raises:
+            InvalidParameterError: A bad argument (`until` and `fail_on` sharing a
+                state, a negative timeout, ...), no project, or an id that is not a UUID.
+            InstanceStateError: The instance entered a state of `fail_on` (`.instance`).
+            WaitTimeoutError: `timeout` passed (`.last`: the instance as last seen).
+            NotFoundError: 404: the instance does not exist, or was deleted.
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            APIError: A poll failed for a reason that does not pass.
+        """
+        instance = _validate.as_uuid(instance_id, "instance_id")
+        done = _waiting.states(until, "until")
+        failed = _waiting.states(fail_on, "fail_on")
+        seconds = _waiting.check_wait(done, failed, timeout)
+        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        waited = await self._wait(
+            lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
+            f"instance {instance}",
+            until=done,
+            fail_on=failed,
+            timeout=seconds,
+            on_change=on_change,
+        )
+        assert waited is not None  # (only a wait for deletion ends with nothing)
+        return waited
+
+    async def wait_deleted(
+        self,
+        instance_id: str | uuid.UUID,
+        *,
+        timeout: float = _waiting.DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109 - the wait's length
+        on_change: Callable[[Instance], object] | None = None,
+        project_id: ProjectId = None,
+    ) -> None:
+        """Wait until a deleted instance is gone: until `get()` answers 404.
+
+        Polls as `wait()` does (states it passes through, such as `deleting`, are
+        logged and given to `on_change`).
+
+        Args:
+            instance_id: The instance's id.
+            timeout: Seconds to wait in all.
+            on_change: Called with the instance at each change of state.
+            project_id: The project (default: the client's).
+
+        Raises:
+            InvalidParameterError: A bad argument, no project, or an id that is not a UUID.
+            WaitTimeoutError: `timeout` passed (`.last`: the instance as last seen).
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            APIError: A poll failed for a reason that does not pass.
+        """
+        instance = _validate.as_uuid(instance_id, "instance_id")
+        seconds = _waiting.check_wait(frozenset({"(gone)"}), frozenset(), timeout)
+        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        await self._wait(
+            lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
+            f"instance {instance}",
+            until=None,
+            fail_on=frozenset(),
+            timeout=seconds,
+            on_change=on_change,
+        )
+
     async def _action(
         self,
         endpoint: Callable[..., Awaitable[Response[Error | None]]],
@@ -272,6 +452,12 @@ class AsyncProjects(_AsyncRegionResource):
     """`region.projects`: the region's projects (they need no `project_id`)."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncProjectsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncProjectsWithRawResponse(self)
 
     async def list(self) -> builtins.list[Project]:
         """The projects (`GET /projects`).
@@ -348,11 +534,50 @@ class AsyncProjects(_AsyncRegionResource):
         project = _validate.as_uuid(project_id, "project_id")
         await self._client._call(delete_project.asyncio_detailed, project, expect_body=False)
 
+    async def wait_deleted(
+        self,
+        project_id: str | uuid.UUID,
+        *,
+        timeout: float = _waiting.DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109 - the wait's length
+        on_change: Callable[[Project], object] | None = None,
+    ) -> None:
+        """Wait until a deleted project is gone: until `get()` answers 404 (polling as
+        `instances.wait()` does).
+
+        Args:
+            project_id: The project's id.
+            timeout: Seconds to wait in all.
+            on_change: Called with the project at each change of state.
+
+        Raises:
+            InvalidParameterError: A bad argument, or an id that is not a UUID.
+            WaitTimeoutError: `timeout` passed (`.last`: the project as last seen).
+            AuthenticationError: 401: the token is missing, expired or wrong.
+            APIError: A poll failed for a reason that does not pass.
+        """
+        project = _validate.as_uuid(project_id, "project_id")
+        seconds = _waiting.check_wait(frozenset({"(gone)"}), frozenset(), timeout)
+        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        await self._wait(
+            lambda client: client.projects.with_raw_response.get(project),
+            f"project {project}",
+            until=None,
+            fail_on=frozenset(),
+            timeout=seconds,
+            on_change=on_change,
+        )
+
 
 class AsyncFilesystems(_AsyncRegionResource):
     """`region.filesystems`: the project's filesystems."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncFilesystemsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncFilesystemsWithRawResponse(self)
 
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[Filesystem]:
         """The project's filesystems (`GET /filesystems`).
@@ -447,6 +672,12 @@ class AsyncRegionCapacity(_AsyncRegionResource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> AsyncRegionCapacityWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncRegionCapacityWithRawResponse(self)
+
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[Capacity]:
         """The capacity per instance type (`GET /capacity`).
 
@@ -471,6 +702,12 @@ class AsyncInstanceTypes(_AsyncRegionResource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> AsyncInstanceTypesWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncInstanceTypesWithRawResponse(self)
+
     async def list(self) -> builtins.list[InstanceType]:
         """The region's instance types (`GET /instance-types`).
 
@@ -489,6 +726,12 @@ class AsyncCapabilities(_AsyncRegionResource):
     """`region.capabilities`: what the region supports."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncCapabilitiesWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncCapabilitiesWithRawResponse(self)
 
     async def list(self) -> builtins.list[str]:
         """The region's capabilities (`GET /capabilities`).
@@ -509,6 +752,12 @@ class AsyncKubernetesClusters(_AsyncRegionResource):
     """`region.kubernetes.clusters`: the project's Kubernetes clusters."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncKubernetesClustersWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncKubernetesClustersWithRawResponse(self)
 
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[KubernetesCluster]:
         """The project's Kubernetes clusters (`GET /kubernetes/clusters`).
@@ -533,6 +782,12 @@ class AsyncKubernetesNodePools(_AsyncRegionResource):
     """`region.kubernetes.node_pools`: the project's Kubernetes node pools."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncKubernetesNodePoolsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncKubernetesNodePoolsWithRawResponse(self)
 
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[KubernetesNodePool]:
         """The project's Kubernetes node pools (`GET /kubernetes/node-pools`).
@@ -559,6 +814,12 @@ class AsyncSlurmClusters(_AsyncRegionResource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> AsyncSlurmClustersWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncSlurmClustersWithRawResponse(self)
+
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[SlurmCluster]:
         """The project's Slurm clusters (`GET /slurm/clusters`).
 
@@ -582,6 +843,12 @@ class AsyncSlurmNodePools(_AsyncRegionResource):
     """`region.slurm.node_pools`: the project's Slurm node pools."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncSlurmNodePoolsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncSlurmNodePoolsWithRawResponse(self)
 
     async def list(self, *, project_id: ProjectId = None) -> builtins.list[SlurmNodePool]:
         """The project's Slurm node pools (`GET /slurm/node-pools`).
@@ -651,3 +918,178 @@ def _instance_tags(value: object, name: str) -> InstancesPostRequestTags:
 
 def _project_tags(value: object, name: str) -> ProjectsPostRequestTags:
     return ProjectsPostRequestTags.from_dict(_validate.tags(value, name))
+
+
+# -- with_raw_response: the same calls, each returning a RawResponse ---------------------
+
+
+class AsyncRegionInstancesWithRawResponse:
+    """`region.instances.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        get: `get()`, returning a `RawResponse`.
+        create: `create()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+        start: `start()`, returning a `RawResponse`.
+        stop: `stop()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncRegionInstances) -> None:
+        self.list = with_raw_response(resource.list)
+        self.get = with_raw_response(resource.get)
+        self.create = with_raw_response(resource.create)
+        self.delete = with_raw_response(resource.delete)
+        self.start = with_raw_response(resource.start)
+        self.stop = with_raw_response(resource.stop)
+
+
+class AsyncProjectsWithRawResponse:
+    """`region.projects.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        get: `get()`, returning a `RawResponse`.
+        create: `create()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncProjects) -> None:
+        self.list = with_raw_response(resource.list)
+        self.get = with_raw_response(resource.get)
+        self.create = with_raw_response(resource.create)
+        self.delete = with_raw_response(resource.delete)
+
+
+class AsyncFilesystemsWithRawResponse:
+    """`region.filesystems.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        get: `get()`, returning a `RawResponse`.
+        create: `create()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncFilesystems) -> None:
+        self.list = with_raw_response(resource.list)
+        self.get = with_raw_response(resource.get)
+        self.create = with_raw_response(resource.create)
+        self.delete = with_raw_response(resource.delete)
+
+
+class AsyncRegionCapacityWithRawResponse:
+    """`region.capacity.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncRegionCapacity) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncInstanceTypesWithRawResponse:
+    """`region.instance_types.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncInstanceTypes) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncCapabilitiesWithRawResponse:
+    """`region.capabilities.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncCapabilities) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncKubernetesClustersWithRawResponse:
+    """`region.kubernetes.clusters.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncKubernetesClusters) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncKubernetesNodePoolsWithRawResponse:
+    """`region.kubernetes.node_pools.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncKubernetesNodePools) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncSlurmClustersWithRawResponse:
+    """`region.slurm.clusters.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncSlurmClusters) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncSlurmNodePoolsWithRawResponse:
+    """`region.slurm.node_pools.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncSlurmNodePools) -> None:
+        self.list = with_raw_response(resource.list)

@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from . import _validate
+from ._async_send import with_raw_response
 from ._generated.management.api.clusters import list_clusters
 from ._generated.management.api.instances import get_instance, list_instances
 from ._generated.management.api.invitations import (
@@ -59,6 +60,12 @@ class AsyncRegions(_AsyncResource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> AsyncRegionsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncRegionsWithRawResponse(self)
+
     async def list(self) -> builtins.list[Region]:
         """The regions of the API (`GET /regions`).
 
@@ -77,6 +84,12 @@ class AsyncClusters(_AsyncResource):
     """`fs.clusters`: clusters."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncClustersWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncClustersWithRawResponse(self)
 
     async def list(self) -> builtins.list[Cluster]:
         """The clusters the caller can see (`GET /clusters`).
@@ -98,6 +111,12 @@ class AsyncOrganizations(_AsyncResource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> AsyncOrganizationsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncOrganizationsWithRawResponse(self)
+
     async def list(self) -> builtins.list[Organization]:
         """The caller's organizations (`GET /organizations`).
 
@@ -116,6 +135,12 @@ class AsyncMembers(_AsyncResource):
     """`fs.members`: the organization's members."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncMembersWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncMembersWithRawResponse(self)
 
     async def list(self) -> builtins.list[OrganizationMember]:
         """The members of the organization (`GET /members`).
@@ -174,6 +199,12 @@ class AsyncInvitations(_AsyncResource):
     """`fs.invitations`: invitations to the organization."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncInvitationsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncInvitationsWithRawResponse(self)
 
     async def list(self) -> builtins.list[Invitation]:
         """The organization's open invitations (`GET /invitations`).
@@ -239,6 +270,12 @@ class AsyncInstances(_AsyncResource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> AsyncInstancesWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncInstancesWithRawResponse(self)
+
     async def list(self, *, project_id: str | uuid.UUID | None = None) -> builtins.list[Instance]:
         """The instances the caller can see (`GET /instances`).
 
@@ -282,6 +319,12 @@ class AsyncKeys(_AsyncResource):
     """`fs.keys`: the caller's SSH public keys."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncKeysWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return AsyncKeysWithRawResponse(self)
 
     async def list(self) -> builtins.list[SSHKey]:
         """The caller's registered SSH public keys (`GET /user/keys`).
@@ -332,3 +375,125 @@ class AsyncKeys(_AsyncResource):
         """
         key_name = _validate.path_segment(name, "name")
         await self._client._call(deregister_key.asyncio_detailed, key_name, expect_body=False)
+
+
+# -- with_raw_response: the same calls, each returning a RawResponse ---------------------
+
+
+class AsyncRegionsWithRawResponse:
+    """`fs.regions.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncRegions) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncClustersWithRawResponse:
+    """`fs.clusters.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncClusters) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncOrganizationsWithRawResponse:
+    """`fs.organizations.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncOrganizations) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class AsyncMembersWithRawResponse:
+    """`fs.members.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        update: `update()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncMembers) -> None:
+        self.list = with_raw_response(resource.list)
+        self.update = with_raw_response(resource.update)
+        self.delete = with_raw_response(resource.delete)
+
+
+class AsyncInvitationsWithRawResponse:
+    """`fs.invitations.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        create: `create()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncInvitations) -> None:
+        self.list = with_raw_response(resource.list)
+        self.create = with_raw_response(resource.create)
+        self.delete = with_raw_response(resource.delete)
+
+
+class AsyncInstancesWithRawResponse:
+    """`fs.instances.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        get: `get()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncInstances) -> None:
+        self.list = with_raw_response(resource.list)
+        self.get = with_raw_response(resource.get)
+
+
+class AsyncKeysWithRawResponse:
+    """`fs.keys.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        register: `register()`, returning a `RawResponse`.
+        deregister: `deregister()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: AsyncKeys) -> None:
+        self.list = with_raw_response(resource.list)
+        self.register = with_raw_response(resource.register)
+        self.deregister = with_raw_response(resource.deregister)

@@ -24,6 +24,8 @@ from ._redact import (
     scrub_json,
 )
 from .errors import (
+    AmbiguousWriteError,
+    AmbiguousWriteTimeoutError,
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -149,10 +151,17 @@ def snippet(response: httpx.Response, chars: int = 200) -> str:
 
 
 def transport_error(
-    exc: BaseException, request: httpx.Request, redactor: Redactor = NO_SECRET
+    exc: BaseException,
+    request: httpx.Request,
+    redactor: Redactor = NO_SECRET,
+    *,
+    unknown_write: str | None = None,
 ) -> APIConnectionError:
-    """The typed error for a request that got no usable response."""
-    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    """The typed error for a request that got no usable response. `unknown_write`: the
+    operation of a write that may have been carried out (`_retry.outcome_unknown`),
+    which is then an AmbiguousWriteError saying so."""
+    timeout = isinstance(exc, httpx.TimeoutException)
+    cls = APITimeoutError if timeout else APIConnectionError
     tls = tls_failure(exc)
     if tls is not None:
         detail = f"TLS failed, not retried: {tls}"
@@ -166,7 +175,16 @@ def transport_error(
         detail = "the request could not be sent (LocalProtocolError: an invalid header or body)"
     else:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return cls(clean(detail, redactor), request=redacted_request(request, redactor))
+    safe = redacted_request(request, redactor)
+    if unknown_write is not None:
+        kind = AmbiguousWriteTimeoutError if timeout else AmbiguousWriteError
+        message = (
+            f"{unknown_write} was sent, but its answer was lost ({clean(detail, redactor)}): "
+            "it may have been carried out. It is not sent again; check before retrying "
+            "(list what it would have made, e.g. instances by name)"
+        )
+        return kind(message, request=safe, operation=unknown_write)
+    return cls(clean(detail, redactor), request=safe)
 
 
 def unusable_redirect(exc: BaseException) -> bool:

@@ -34,8 +34,9 @@ DEFAULT_MAX_RETRIES = 2
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 RETRYABLE_STATUSES = frozenset({408, 429})
 
-# Failures where the server cannot have seen the request.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures where the server cannot have seen the request (a proxy that would not open
+# the tunnel to it included).
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 # Failures where it may have, but repeating an idempotent request is harmless.
 _MAYBE_SENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 
@@ -111,6 +112,16 @@ def is_retryable_error(method: str, error: Exception) -> bool:
     if isinstance(error, _NEVER_SENT):
         return True
     return method.upper() in IDEMPOTENT_METHODS and isinstance(error, _MAYBE_SENT)
+
+
+def outcome_unknown(method: str, error: Exception) -> bool:
+    """A write whose request may have reached the server before `error` ended it: it
+    may have been carried out (an AmbiguousWriteError). Only a failure that provably
+    happened before anything was sent (no connection, no pooled connection, a request
+    that could not be built) says it was not."""
+    if method.upper() in IDEMPOTENT_METHODS:
+        return False
+    return not isinstance(error, (*_NEVER_SENT, httpx.LocalProtocolError))
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -11,9 +11,10 @@ headers are bounded by httpx's per-read timeout alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from threading import Lock, Semaphore
-from time import monotonic, sleep
+from time import monotonic as monotonic
+from time import sleep as sleep
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -219,3 +220,42 @@ def install_deadline(http: httpx.Client) -> None:
             backend, httpcore.NetworkBackend
         ):
             pool._network_backend = _DeadlineBackend(backend)
+
+
+ASYNC = False  # (True in _async_backend): whether callbacks may be coroutine functions
+
+
+def fan_out(jobs: Sequence[Callable[[], T]], limit: int) -> list[T | Exception]:
+    """Run `jobs` concurrently on threads, at most `limit` at a time: what each
+    returned or raised (an Exception, in its place)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(job: Callable[[], T]) -> T | Exception:
+        try:
+            return job()
+        except Exception as exc:
+            return exc
+
+    if not jobs:
+        return []
+    with ThreadPoolExecutor(max_workers=min(limit, len(jobs))) as pool:
+        return list(pool.map(run, jobs))
+
+
+def call_back(fn: Callable[[T], object], value: T) -> None:
+    """Call a user's callback. One that returns a coroutine (a coroutine function is
+    refused before, by the waiter; a lambda around one cannot be told) is refused: the
+    sync client cannot run it, and must not drop it silently."""
+    import inspect
+
+    result = fn(value)
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # (no "never awaited" warning)
+        from .errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            "on_change returned a coroutine: the sync client cannot await it (use "
+            "AsyncRegionClient, or a plain function)"
+        )

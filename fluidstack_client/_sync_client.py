@@ -9,9 +9,11 @@ client is derived from this text by `scripts/unasync.py` (`make generate`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from typing import TYPE_CHECKING, Self
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Self, TypeVar
 
 import httpx
 
@@ -27,7 +29,7 @@ from ._generated.management.api.regions import list_regions
 from ._redact import clean, display_url
 from ._regions import DEFAULT_REGION_CACHE_TTL, region_base_url
 from ._retry import RetryPolicy
-from ._sync_backend import check_loop
+from ._sync_backend import check_loop, fan_out
 from ._sync_resources import (
     Clusters,
     Instances,
@@ -38,12 +40,14 @@ from ._sync_resources import (
     Regions,
 )
 from ._sync_send import NOT_GIVEN, _ClientBase
-from ._validate import text
+from ._validate import check_count, names_of, text
+from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from ._sync_region import RegionClient
 
 log = logging.getLogger("fluidstack_client")
+T = TypeVar("T")
 
 
 class Fluidstack(_ClientBase):
@@ -159,8 +163,10 @@ class Fluidstack(_ClientBase):
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         timeout: float | httpx.Timeout | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Self:
-        """A copy with other retry or timeout settings, sharing this client's pool and token.
+        """A copy with other retry, timeout or header settings, sharing this client's pool
+        and token.
 
         `fs.with_options(max_retries=0).instances.list()` overrides one call;
         the copy is cheap and needs no closing.
@@ -170,14 +176,23 @@ class Fluidstack(_ClientBase):
             retry_policy: A whole `RetryPolicy` (delays and caps too).
             timeout: Seconds per attempt, an `httpx.Timeout`, or `None` for no limit.
                 Omitted: this client's.
+            extra_headers: Headers added to every request of the copy (tracing,
+                correlation ids), on top of this client's own extra headers. Headers
+                the client writes itself (`Authorization`, `Content-Type`,
+                `Content-Length`, `Content-Encoding`, `Transfer-Encoding`,
+                `Connection`, `Host`, `X-PROJECT-ID`, `Accept-Encoding`) are refused.
+                They are kept, as sent, on the requests errors carry: put no secret
+                in them (the token has its own header).
 
         Returns:
             A client of the same kind; arguments not given keep this client's values.
 
         Raises:
             ConfigurationError: An argument is invalid.
+            InvalidParameterError: `extra_headers` holds a header the client owns, or a
+                name or value that is not valid header text.
         """
-        return self._with(max_retries, retry_policy, timeout)
+        return self._with(max_retries, retry_policy, timeout, extra_headers)
 
     def region(
         self,
@@ -214,13 +229,72 @@ class Fluidstack(_ClientBase):
 
         name = text(name, "region name")
         project = resolve_project_id(project_id)
+        self._fresh_regions(refresh)
+        region_url = self._shared.regions.url_of(name)
+        base_url = region_base_url(region_url, self._shared.global_base_url)
+        return RegionClient._adopt(self, base_url, project)
+
+    def _fresh_regions(self, refresh: bool = False) -> None:
+        """The region table, fetched (one fetch for every caller) unless still fresh."""
         shared = self._shared
         check_loop(shared)
         if refresh or not shared.regions.is_fresh():
             shared.regions_fetch.run(self._fetch_regions, wait=self._patience())
-        region_url = shared.regions.url_of(name)
-        base_url = region_base_url(region_url, shared.global_base_url)
-        return RegionClient._adopt(self, base_url, project)
+
+    def each_region(
+        self,
+        fn: Callable[[RegionClient], T],
+        *,
+        regions: Iterable[str] | None = None,
+        max_concurrency: int = 8,
+        project_id: str | uuid.UUID | None = None,
+    ) -> dict[str, T | Exception]:
+        """Call `fn(region_client)` for every region at once; what each gave or raised.
+
+        ```python
+        def h100s(region: RegionClient) -> int:
+            capacity = region.capacity.list()
+            return sum(c.capacity for c in capacity if c.name == "h100-80gb.8x")
+
+        for name, outcome in (fs.each_region(h100s)).items():
+            print(name, outcome)  # a number, or the exception that region raised
+        ```
+
+        A region that is down or slow affects only its own entry: its exception is
+        its outcome (after its own timeout and retries), and the others finish as
+        they would alone.
+
+        Args:
+            fn: A coroutine function of a region client.
+            regions: The regions' names (default: every region `/regions` lists).
+            max_concurrency: How many regions are called at once.
+            project_id: The project the region clients act in (default as for
+                `region()`).
+
+        Returns:
+            For each region's name, `fn`'s value, or the exception it raised (an
+            unknown name's is a `RegionNotFoundError`).
+
+        Raises:
+            InvalidParameterError: `max_concurrency` is not a positive int, `regions`
+                is not a collection of names, or `project_id` is not a UUID.
+            APIError: `/regions` could not be fetched (any subclass).
+        """
+        if not callable(fn):
+            raise InvalidParameterError(f"fn must be callable, got {type(fn).__name__}")
+        check_count(max_concurrency, "max_concurrency")
+        project = resolve_project_id(project_id)
+        named = None if regions is None else list(dict.fromkeys(names_of(regions, "regions")))
+        if named == []:
+            return {}  # nothing asked for: nothing fetched
+        self._fresh_regions()  # once, for every region (its failure is the call's)
+        names = list(self._shared.regions.urls) if named is None else named
+
+        def one(name: str) -> T:
+            return fn(self.region(name, project_id=project))
+
+        jobs = [functools.partial(one, name) for name in names]
+        return dict(zip(names, fan_out(jobs, max_concurrency), strict=True))
 
     def _fetch_regions(self) -> None:
         home = self._copy(base_url=self._shared.global_base_url)

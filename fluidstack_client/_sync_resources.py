@@ -39,6 +39,7 @@ from ._generated.management.models import (
     UpdateMemberBodyRole,
 )
 from ._generated.management.types import UNSET
+from ._sync_send import with_raw_response
 
 if TYPE_CHECKING:
     from ._sync_client import Fluidstack
@@ -61,6 +62,12 @@ class Regions(_Resource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> RegionsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return RegionsWithRawResponse(self)
+
     def list(self) -> builtins.list[Region]:
         """The regions of the API (`GET /regions`).
 
@@ -79,6 +86,12 @@ class Clusters(_Resource):
     """`fs.clusters`: clusters."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> ClustersWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return ClustersWithRawResponse(self)
 
     def list(self) -> builtins.list[Cluster]:
         """The clusters the caller can see (`GET /clusters`).
@@ -100,6 +113,12 @@ class Organizations(_Resource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> OrganizationsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return OrganizationsWithRawResponse(self)
+
     def list(self) -> builtins.list[Organization]:
         """The caller's organizations (`GET /organizations`).
 
@@ -118,6 +137,12 @@ class Members(_Resource):
     """`fs.members`: the organization's members."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> MembersWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return MembersWithRawResponse(self)
 
     def list(self) -> builtins.list[OrganizationMember]:
         """The members of the organization (`GET /members`).
@@ -174,6 +199,12 @@ class Invitations(_Resource):
     """`fs.invitations`: invitations to the organization."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> InvitationsWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return InvitationsWithRawResponse(self)
 
     def list(self) -> builtins.list[Invitation]:
         """The organization's open invitations (`GET /invitations`).
@@ -239,6 +270,12 @@ class Instances(_Resource):
 
     __slots__ = ()
 
+    @property
+    def with_raw_response(self) -> InstancesWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return InstancesWithRawResponse(self)
+
     def list(self, *, project_id: str | uuid.UUID | None = None) -> builtins.list[Instance]:
         """The instances the caller can see (`GET /instances`).
 
@@ -282,6 +319,12 @@ class Keys(_Resource):
     """`fs.keys`: the caller's SSH public keys."""
 
     __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> KeysWithRawResponse:
+        """The same calls, each returning a `RawResponse`: the parsed value with the
+        HTTP response's status, headers and the server's request id."""
+        return KeysWithRawResponse(self)
 
     def list(self) -> builtins.list[SSHKey]:
         """The caller's registered SSH public keys (`GET /user/keys`).
@@ -332,3 +375,125 @@ class Keys(_Resource):
         """
         key_name = _validate.path_segment(name, "name")
         self._client._call(deregister_key.sync_detailed, key_name, expect_body=False)
+
+
+# -- with_raw_response: the same calls, each returning a RawResponse ---------------------
+
+
+class RegionsWithRawResponse:
+    """`fs.regions.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Regions) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class ClustersWithRawResponse:
+    """`fs.clusters.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Clusters) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class OrganizationsWithRawResponse:
+    """`fs.organizations.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Organizations) -> None:
+        self.list = with_raw_response(resource.list)
+
+
+class MembersWithRawResponse:
+    """`fs.members.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        update: `update()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Members) -> None:
+        self.list = with_raw_response(resource.list)
+        self.update = with_raw_response(resource.update)
+        self.delete = with_raw_response(resource.delete)
+
+
+class InvitationsWithRawResponse:
+    """`fs.invitations.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        create: `create()`, returning a `RawResponse`.
+        delete: `delete()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Invitations) -> None:
+        self.list = with_raw_response(resource.list)
+        self.create = with_raw_response(resource.create)
+        self.delete = with_raw_response(resource.delete)
+
+
+class InstancesWithRawResponse:
+    """`fs.instances.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        get: `get()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Instances) -> None:
+        self.list = with_raw_response(resource.list)
+        self.get = with_raw_response(resource.get)
+
+
+class KeysWithRawResponse:
+    """`fs.keys.with_raw_response`:
+    the same calls, each returning a `RawResponse`.
+
+    Args:
+        resource: The resource whose calls these are.
+
+    Attributes:
+        list: `list()`, returning a `RawResponse`.
+        register: `register()`, returning a `RawResponse`.
+        deregister: `deregister()`, returning a `RawResponse`.
+    """
+
+    def __init__(self, resource: Keys) -> None:
+        self.list = with_raw_response(resource.list)
+        self.register = with_raw_response(resource.register)
+        self.deregister = with_raw_response(resource.deregister)

@@ -19,9 +19,9 @@ import inspect
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, ParamSpec, Self, TypeVar, cast
 
 import httpx
 
@@ -45,6 +45,7 @@ from ._error_mapping import status_error, transport_error, validation_error
 from ._generated.management.client import Client as GeneratedClient
 from ._generated.management.models import Error
 from ._generated.management.types import Response
+from ._raw import RawResponse, captured, raw_response
 from ._redact import NO_SECRET, Redactor, Secret, clean, copy_response, safe_response
 from ._regions import DEFAULT_REGION_CACHE_TTL, RegionTable
 from ._retry import RetryPolicy
@@ -58,7 +59,9 @@ from ._sync_backend import (
     sleep,
     slot,
 )
+from ._validate import extra_header_fields, merged_headers
 from ._version import __version__
+from ._waiting import Clock
 from .errors import (
     APIConnectionError,
     ConfigurationError,
@@ -68,6 +71,7 @@ from .errors import (
 )
 
 T = TypeVar("T")
+P = ParamSpec("P")
 log = logging.getLogger("fluidstack_client")
 USER_AGENT = f"fluidstack-client/{__version__} (python-httpx)"
 
@@ -106,6 +110,9 @@ class _Shared:
         self.loop: Any = None  # the event loop an async client is bound to
         self.offers_other_encodings = http.headers.get("Accept-Encoding") != _body.ACCEPT_ENCODING
         self.writes: Callable[[], httpx.Client] | None = None
+        # What waiters wait on (None: the monotonic clock and real sleeps); the fake's
+        # clients wait on the fake's clock instead (`_waiting.Clock`).
+        self.clock: Clock | None = None
         self._writer: httpx.Client | None = None
         self._writer_lock = threading.Lock()  # never held across an await
 
@@ -199,8 +206,15 @@ class _ClientBase:
         self._owns_http = http_client is None
         self._bind(url, resolved_timeout, policy)
 
-    def _bind(self, base_url: httpx.URL, timeout: httpx.Timeout, retry: RetryPolicy) -> None:
+    def _bind(
+        self,
+        base_url: httpx.URL,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self._base_url = base_url
+        self._headers = headers or {}  # with_options(extra_headers=...), on every request
         self._prefix = str(base_url).rstrip("/")
         self._origin = origin(base_url)
         self._timeout = timeout
@@ -218,11 +232,17 @@ class _ClientBase:
         base_url: httpx.URL | None = None,
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Self:
         clone = object.__new__(type(self))
         clone._shared = self._shared
         clone._owns_http = False
-        clone._bind(base_url or self._base_url, timeout or self._timeout, retry or self._retry)
+        clone._bind(
+            base_url or self._base_url,
+            timeout or self._timeout,
+            retry or self._retry,
+            self._headers if headers is None else headers,
+        )
         return clone
 
     # -- public API ---------------------------------------------------------------
@@ -247,11 +267,15 @@ class _ClientBase:
         max_retries: int | None,
         retry_policy: RetryPolicy | None,
         timeout: float | httpx.Timeout | None,
+        extra_headers: Mapping[str, str] | None,
     ) -> Self:
         """with_options(), the part every client shares."""
         retry = _retry.configure(retry_policy, max_retries, default=self._retry)
         new_timeout = None if timeout is NOT_GIVEN else resolve_timeout(timeout)
-        return self._copy(timeout=new_timeout, retry=retry)
+        headers = None
+        if extra_headers is not None:
+            headers = merged_headers(self._headers, extra_header_fields(extra_headers))
+        return self._copy(timeout=new_timeout, retry=retry, headers=headers)
 
     def generated_client(self) -> GeneratedClient:
         """A generated-layer `Client` that sends through this client.
@@ -347,7 +371,11 @@ class _ClientBase:
         check_loop(self._shared)
         method = method.upper()
         operation = _operations.match(self._api, method, path)
-        return self._deliver(self._build(method, path, kwargs), operation)
+        response = self._deliver(self._build(method, path, kwargs), operation)
+        sink = captured.get()
+        if sink is not None:  # a with_raw_response call
+            sink.append((response, self._shared.credentials.redactor_now()))
+        return response
 
     def _deliver(
         self, request: httpx.Request, operation: _operations.Operation | None
@@ -377,7 +405,14 @@ class _ClientBase:
                     self._retry, request.method, retries, error=exc, idempotent=idempotent
                 )
                 outcome = type(exc).__name__
-                failure = None if delay is not None else transport_error(exc, request, redactor)
+                unknown = None
+                if operation is not None and _retry.outcome_unknown(request.method, exc):
+                    unknown = operation.name
+                failure = (
+                    None
+                    if delay is not None
+                    else transport_error(exc, request, redactor, unknown_write=unknown)
+                )
             else:
                 failure = None
                 status = response.status_code
@@ -440,7 +475,17 @@ class _ClientBase:
                 retries,
                 self._retry.max_retries,
             )
-            sleep(delay)
+            self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait `seconds` before a retry or a waiter's next poll: on the clock the client
+        was given (the fake's: moved on, nothing sleeps), else really."""
+        clock = self._shared.clock
+        if clock is None:
+            sleep(seconds)
+        else:
+            clock.advance(seconds)
+            sleep(0)  # (a point where the task can be cancelled)
 
     def _token(self, request: httpx.Request) -> Secret:
         """The token to send `request` with: the provider's, fetched if it has none
@@ -499,6 +544,8 @@ class _ClientBase:
         return _retry.longest_call(self._retry, self._deadline)
 
     def _build(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Request:
+        if self._headers:  # the call's own headers (a project id) are never among them
+            kwargs["headers"] = {**self._headers, **kwargs.get("headers", {})}
         if self._shared.offers_other_encodings:
             # Only encodings the client can decode within its cap (not br or zstd,
             # which httpx offers if their packages are installed). A client we
@@ -581,11 +628,17 @@ class _ClientBase:
             if consumed:
                 reader.feed(response.content)
             else:
-                for chunk in response.iter_raw():
-                    reader.feed(chunk)
-                    if reader.done:
-                        break
-                    check_deadline()
+                try:
+                    for chunk in response.iter_raw():
+                        reader.feed(chunk)
+                        if reader.done:
+                            break
+                        check_deadline()
+                except httpx.TransportError:
+                    if success:
+                        raise
+                    # An error's status arrived (the write was refused, or failed): a body
+                    # cut short does not make its outcome unknown. What came is kept.
             # Scrubbed at the source: nothing the server sends back (a model's field,
             # a region URL, an error body) can carry the token any further.
             content = redactor.bytes(reader.result())
@@ -622,6 +675,24 @@ class _ClientBase:
                 f"{httpx.URL(DEFAULT_BASE_URL).path})"
             )
         return ""
+
+
+def with_raw_response(
+    method: Callable[P, T],
+) -> Callable[P, RawResponse[T]]:
+    """`method` (a resource's), returning its value with the HTTP response it came
+    from (`fs.instances.with_raw_response.get(id)`)."""
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        sink: list[tuple[httpx.Response, Redactor]] = []
+        token = captured.set(sink)
+        try:
+            parsed = method(*args, **kwargs)
+        finally:
+            captured.reset(token)
+        return raw_response(sink, parsed)
+
+    return call
 
 
 def _new_http(timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:

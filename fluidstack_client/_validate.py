@@ -119,3 +119,74 @@ def data(value: object, name: str) -> bytes:
 def optional(value: object, check: Callable[[object, str], T], name: str) -> T | Unset:
     """An optional argument: UNSET (left out of the request) when None, else checked."""
     return UNSET if value is None else check(value, name)
+
+
+# Headers the client writes itself: the token, the body's framing, type and coding,
+# the project, what it can decode within its size cap, where the request goes and how
+# its connection is kept.
+OWNED_HEADERS = frozenset(
+    {
+        "authorization",
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "x-project-id",
+        "host",
+        "accept-encoding",
+    }
+)
+# RFC 9110 5.1 and 5.5: a name is a token; a value is visible text, spaces and tabs
+# within (no CR, LF or NUL: a header that would split or end the request).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# ASCII only: httpx sends a str header value as ASCII (obs-text is obsolete anyway).
+_FIELD_VALUE = re.compile(r"[\x21-\x7e]+(?:[ \t]+[\x21-\x7e]+)*|")
+
+
+def extra_header_fields(headers: object) -> dict[str, str]:
+    """Headers for every request of a client copy (`with_options(extra_headers=...)`):
+    a mapping of valid names to valid values, none of them one the client owns."""
+    if not isinstance(headers, Mapping):
+        raise InvalidParameterError(
+            f"extra_headers must be a mapping of header names to values, got {_shown(headers)}"
+        )
+    fields: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+            raise InvalidParameterError(f"extra_headers: {_shown(name)} is not a header name")
+        if name.lower() in OWNED_HEADERS:
+            raise InvalidParameterError(
+                f"extra_headers: {name} is set by the client itself and cannot be added"
+            )
+        if not isinstance(value, str) or _FIELD_VALUE.fullmatch(value) is None:
+            # (the value is not shown: a header often carries a credential)
+            raise InvalidParameterError(
+                f"extra_headers: the value of {name} is not valid header text (ASCII "
+                "without line breaks or control characters, and no leading or trailing "
+                "space)"
+            )
+        fields[name] = value
+    return fields
+
+
+def merged_headers(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, str]:
+    """`new` over `old`, header names compared without case: one value per header."""
+    replaced = {name.lower() for name in new}
+    kept = {name: value for name, value in old.items() if name.lower() not in replaced}
+    latest = {name.lower(): (name, value) for name, value in new.items()}  # last wins
+    return {**kept, **dict(latest.values())}
+
+
+def check_count(value: object, name: str) -> int:
+    """A positive int (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidParameterError(f"{name} must be an int >= 1, got {_shown(value)}")
+    return value
+
+
+def names_of(values: object, name: str) -> list[str]:
+    """A collection of names (a single string is not one)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidParameterError(f"{name} must be a collection of names, got {_shown(values)}")
+    return [text(value, name) for value in values]

@@ -6,9 +6,15 @@ FluidstackError
 ├── InvalidParameterError         a bad argument, caught before anything is sent (also a ValueError)
 ├── RegionNotFoundError           region(name) with a name /regions does not list
 ├── RegionURLError                a region URL that is not https (and not loopback) or malformed
+├── WaitTimeoutError              a waiter's timeout passed (.last: the last instance seen)
+├── InstanceStateError            a waited-for instance entered a failed state (.instance)
 └── APIError                      something went wrong talking to the API
     ├── APIConnectionError        no usable response: refused, reset, dropped, DNS, TLS, ...
-    │   └── APITimeoutError       connect/read/write/pool timeout, or the attempt's deadline
+    │   ├── APITimeoutError       connect/read/write/pool timeout, or the attempt's deadline
+    │   └── AmbiguousWriteError   a write's answer was lost after it was sent: it may have
+    │       │                     been carried out (.method, .url, .operation)
+    │       └── AmbiguousWriteTimeoutError   the same, lost to a timeout (also an
+    │                                        APITimeoutError)
     ├── APIResponseValidationError  a 2xx the spec does not document, or whose body is not
     │   │                           what the spec says
     │   └── ResponseTooLargeError   a body over the client's size cap
@@ -33,11 +39,15 @@ token scrubbed from the body, and every exception survives `pickle`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._raw import request_id_of
 from ._redact import clean, display_url
+
+if TYPE_CHECKING:  # (the regional models load on first use, never with the errors)
+    from ._generated.region.models import Instance, Project
 
 __all__ = [
     "APIConnectionError",
@@ -45,11 +55,14 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AmbiguousWriteError",
+    "AmbiguousWriteTimeoutError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
     "FluidstackError",
+    "InstanceStateError",
     "InternalServerError",
     "InvalidParameterError",
     "NotFoundError",
@@ -60,6 +73,7 @@ __all__ = [
     "RegionURLError",
     "ResponseTooLargeError",
     "UnprocessableEntityError",
+    "WaitTimeoutError",
 ]
 
 
@@ -110,6 +124,57 @@ class RegionURLError(FluidstackError):
     """A region URL was refused (not https and not loopback, or malformed)."""
 
 
+class WaitTimeoutError(FluidstackError):
+    """A waiter (`instances.wait()`, `wait_deleted()`) ran out of time.
+
+    ```python
+    try:
+        await region.instances.wait(instance_id, timeout=600)
+    except WaitTimeoutError as exc:
+        print("still", exc.last.state if exc.last else "unknown")
+    ```
+
+    Args:
+        message: What was waited for, and how long.
+        last: The last object the waiter saw, or None.
+
+    Attributes:
+        message: What was waited for, and how long.
+        last: The last object seen (an instance, say), or None if no poll succeeded.
+    """
+
+    def __init__(self, message: str, *, last: Instance | Project | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.last = last
+
+
+class InstanceStateError(FluidstackError):
+    """An instance being waited for entered a state that ends the wait as a failure
+    (`fail_on`: `error`, `out-of-stock` by default).
+
+    ```python
+    try:
+        await region.instances.wait(instance.id)
+    except InstanceStateError as exc:
+        await region.instances.delete(exc.instance.id)  # out of stock: clean up
+    ```
+
+    Args:
+        message: Which instance, which state.
+        instance: The instance as last seen.
+
+    Attributes:
+        message: Which instance, and the state that ended the wait.
+        instance: The instance, in the state that ended the wait.
+    """
+
+    def __init__(self, message: str, *, instance: Instance) -> None:
+        super().__init__(message)
+        self.message = message
+        self.instance = instance
+
+
 class APIError(FluidstackError):
     """Talking to the API failed.
 
@@ -137,6 +202,53 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, read, write, a pooled connection, or the deadline)."""
+
+
+class AmbiguousWriteError(APIConnectionError):
+    """A write (a POST) was sent, and its answer lost: it may have been carried out.
+
+    The connection was reset, dropped, or timed out after the request left, so the
+    client cannot tell whether the server acted on it, and does not send it again (a
+    second `instances.create` would be a second GPU instance). Check before trying
+    again: list what the write would have made (instances by name) and adopt it.
+
+    ```python
+    try:
+        instance = await region.instances.create(name="train-0", type=gpu)
+    except AmbiguousWriteError:
+        found = [i for i in await region.instances.list() if i.name == "train-0"]
+        instance = found[0] if found else await region.instances.create(
+            name="train-0", type=gpu
+        )
+    ```
+
+    Args:
+        message: What went wrong, safe to print.
+        request: The request (a safe copy).
+        operation: The spec's operation (`create_instance`).
+
+    Attributes:
+        method: The request's method (`POST`).
+        url: Where it went, as errors show URLs (no query, no credentials).
+        operation: The spec's operation it belongs to (`create_instance`).
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request, operation: str) -> None:
+        super().__init__(message, request=request)
+        self.method = request.method
+        self.url = display_url(request.url)
+        self.operation = operation
+
+
+class AmbiguousWriteTimeoutError(AmbiguousWriteError, APITimeoutError):
+    """An `AmbiguousWriteError` whose answer was lost to a timeout: also an
+    `APITimeoutError`, for code that catches timeouts.
+
+    ```python
+    except AmbiguousWriteError as exc:  # catches this one too
+        log.warning("%s may have happened: %s", exc.operation, exc)
+    ```
+    """
 
 
 class APIResponseValidationError(APIError):
@@ -202,6 +314,12 @@ class APIStatusError(APIError):
         self.response = response
         self.status_code = response.status_code
         self.body = body
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for the request (`X-Request-Id` and the like), for a support
+        ticket; None when it sent none."""
+        return request_id_of(self.response.headers)
 
 
 class RedirectError(APIStatusError):

@@ -51,6 +51,24 @@ ROLES = ("admin", "editor", "viewer")
 _REGIONAL = re.compile(r"^/regional/(?P<region>[^/]+)" + re.escape(API_PATH) + r"(?P<rest>/.*)$")
 
 
+C = TypeVar("C", bound="AsyncFluidstack | Fluidstack | AsyncRegionClient | RegionClient")
+
+
+class _FakeTime:
+    """The clock a client built by the fake waits on (`_waiting.Clock`)."""
+
+    __slots__ = ("_fake",)
+
+    def __init__(self, fake: FakeAPI) -> None:
+        self._fake = fake
+
+    def now(self) -> float:
+        return self._fake.clock
+
+    def advance(self, seconds: float) -> None:
+        self._fake.advance(seconds)
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request the fake received, for tests to assert on (`FakeAPI.requests`).
@@ -389,7 +407,10 @@ class FakeAPI:
 
         options.setdefault("base_url", self.base_url)
         token = options.pop("token", self.token)
-        return Fluidstack(token, http_client=httpx.Client(transport=FakeTransport(self)), **options)
+        client = Fluidstack(
+            token, http_client=httpx.Client(transport=FakeTransport(self)), **options
+        )
+        return self._on_fake_time(client)
 
     def async_client(self, **options: Any) -> AsyncFluidstack:
         """An `AsyncFluidstack` wired to this fake in-process: no socket, no port.
@@ -408,7 +429,7 @@ class FakeAPI:
         options.setdefault("base_url", self.base_url)
         token = options.pop("token", self.token)
         http = httpx.AsyncClient(transport=FakeTransport(self))
-        return AsyncFluidstack(token, http_client=http, **options)
+        return self._on_fake_time(AsyncFluidstack(token, http_client=http, **options))
 
     def region_client(self, name: str, **options: Any) -> RegionClient:
         """A `RegionClient` of region `name`'s API, wired to this fake in-process.
@@ -433,7 +454,8 @@ class FakeAPI:
         from ._transport import FakeTransport
 
         self._region_options(name, options)
-        return RegionClient(http_client=httpx.Client(transport=FakeTransport(self)), **options)
+        http = httpx.Client(transport=FakeTransport(self))
+        return self._on_fake_time(RegionClient(http_client=http, **options))
 
     def async_region_client(self, name: str, **options: Any) -> AsyncRegionClient:
         """An `AsyncRegionClient` of region `name`'s API, wired to this fake in-process.
@@ -454,7 +476,14 @@ class FakeAPI:
 
         self._region_options(name, options)
         http = httpx.AsyncClient(transport=FakeTransport(self))
-        return AsyncRegionClient(http_client=http, **options)
+        return self._on_fake_time(AsyncRegionClient(http_client=http, **options))
+
+    def _on_fake_time(self, client: C) -> C:
+        """A client whose waiters (`instances.wait()`) wait on this fake's clock: a pause
+        moves the clock on (`advance`) instead of sleeping, so a test of "create, wait
+        until running" takes milliseconds. Its region clients share it."""
+        client._shared.clock = _FakeTime(self)
+        return client
 
     def _region_options(self, name: str, options: dict[str, Any]) -> None:
         options.setdefault("base_url", self.region(name).url)
@@ -622,7 +651,8 @@ class FakeAPI:
 
         The way to test reconciliation: after `lose_next_answer(route="CreateInstance")`
         the instance exists (`fake.instances`), while the client raises
-        `APIConnectionError` and, for a POST, does not send it again.
+        `APIConnectionError` (for a POST an `AmbiguousWriteError`: it may have been
+        carried out) and, for a POST, does not send it again.
 
         Args:
             count: How many answers to lose.
@@ -719,6 +749,9 @@ class FakeAPI:
                 response = FakeResponse(0, drop=True)
             if operation != "OAuthToken":
                 self._life.advance(self, self._life.seconds_per_request)
+            # Each answer names its request, as a real API's edge does (X-Request-Id):
+            # for code that logs it for a support ticket (RawResponse.request_id).
+            response.headers.setdefault("X-Request-Id", f"req-{len(self.requests):06d}")
         response.delay += delay
         return response
 

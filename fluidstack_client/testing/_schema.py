@@ -718,8 +718,12 @@ def build_seed(regions: object, given: Mapping[str, object]) -> Seed:
     first = names[0] if names else _seed.REGION_NAMES[0]
     items: dict[str, list[dict[str, Any]]] = {}
 
-    def seed(kind: Kind, context: Context, default: object) -> None:
+    def seed(kind: Kind, context: Context, default: list[dict[str, Any]]) -> None:
         data = given.get(kind.argument)
+        if data is None:
+            # The default data lives in the default regions: in a fake given other
+            # regions, it keeps only what is in a region the fake lists.
+            default = [item for item in default if item.get("region", first) in names]
         items[kind.argument] = _items(kind, default if data is None else data, context, problems)
 
     context = Context(first, _seed.DEFAULT_PROJECT_ID)

@@ -9,18 +9,22 @@ delay can be asserted exactly.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email.utils
 import logging
 import math
 import random
 import ssl
+import threading
 import time
 from typing import Any
 
 import httpx
 import pytest
 from support import samples
+from support.client_operations import OPERATIONS
+from support.client_raw_writes import BEFORE_THE_STATUS, WRITES, Write
 from support.client_region import INSTANCE_ID, POSTS, PROJECT, REGION_OPERATIONS
 from support.clients import FAST, TOKEN
 from support.hostile_server import Conn, HostileServer, refused_port
@@ -28,12 +32,14 @@ from support.scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
     DEFAULT_MAX_RETRIES,
+    AmbiguousWriteError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AsyncFluidstack,
     AsyncRegionClient,
     BadRequestError,
+    ClientCredentials,
     ConfigurationError,
     Fluidstack,
     InternalServerError,
@@ -867,3 +873,193 @@ async def test_a_regional_delete_is_retried_after_a_read_timeout(
     async with _region(server.url, timeout=0.1) as east:
         await east.instances.delete(INSTANCE_ID)
     assert [r.method for r in server.requests] == ["DELETE", "DELETE"]
+
+
+# -- a write whose answer may be lost: never sent twice, and only "ambiguous" if it left ----------
+
+
+def _write_client(write: Write, url: str, **options: Any) -> AsyncFluidstack | AsyncRegionClient:
+    options = {"retry_policy": FAST, **options}
+    if write.api == "management":
+        return AsyncFluidstack(TOKEN, base_url=url, **options)
+    return _region(url, **options)
+
+
+@pytest.mark.parametrize("loss", sorted(BEFORE_THE_STATUS))
+@pytest.mark.parametrize("name", ["CreateInstance", "CreateInvitation"])
+async def test_a_write_whose_answer_was_lost_is_never_sent_again_whatever_the_retries(
+    name: str, loss: str, unslept_waits: list[float]
+) -> None:
+    write = WRITES[name]
+    many = RetryPolicy(max_retries=5, initial_delay=0.01, max_delay=0.01)
+    timeout = 0.2 if loss == "read-timeout" else 10
+    with HostileServer(BEFORE_THE_STATUS[loss]) as hostile:
+        async with _write_client(write, hostile.url, retry_policy=many, timeout=timeout) as client:
+            with pytest.raises(AmbiguousWriteError):
+                await write.invoke(client)
+            assert hostile.count() == 1
+    assert unslept_waits == []
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+async def test_a_write_that_could_not_connect_is_retried_and_not_ambiguous(
+    name: str, unslept_waits: list[float]
+) -> None:
+    """A refused connection provably sent nothing: retried like any call, and the last
+    failure is a plain APIConnectionError that says nothing of a write carried out."""
+    write = WRITES[name]
+    attempts: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        attempts.append(f"{request.method} {request.url.path}")
+
+    base_url = f"http://127.0.0.1:{refused_port()}"
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [record]}) as http,
+        _write_client(write, base_url, http_client=http) as client,
+    ):
+        with pytest.raises(APIConnectionError) as info:
+            await write.invoke(client)
+    assert type(info.value) is APIConnectionError
+    assert "carried out" not in str(info.value)
+    assert attempts == [f"POST {write.path}"] * (FAST.max_retries + 1)
+    assert len(unslept_waits) == FAST.max_retries
+
+
+async def test_a_write_its_proxy_refused_to_tunnel_was_never_sent_so_is_not_ambiguous() -> None:
+    """A proxy that answers CONNECT with 502 never opened the tunnel: the request never
+    reached the API, so nothing can have been carried out (httpx's ProxyError)."""
+
+    def refuse(conn: Conn) -> None:
+        conn.respond(502, b"", reason="Bad Gateway")
+        conn.close()
+
+    write = WRITES["CreateInvitation"]
+    with HostileServer(refuse) as proxy:
+        async with (
+            httpx.AsyncClient(proxy=proxy.url) as http,
+            _write_client(write, "https://127.0.0.1:9", http_client=http, max_retries=0) as client,
+        ):
+            with pytest.raises(APIConnectionError) as info:
+                await write.invoke(client)
+        assert [(r.method, r.path) for r in proxy.requests] == [("CONNECT", "127.0.0.1:9")]
+    assert not isinstance(info.value, AmbiguousWriteError)
+    assert "carried out" not in str(info.value)
+
+
+# The reads and the idempotent writes (DELETE, PATCH) of both APIs: retried when their
+# answer is lost, and never an AmbiguousWriteError when every attempt's is.
+IDEMPOTENT_CALLS = [
+    ("management", "ListKeys"),
+    ("management", "DeregisterKey"),
+    ("management", "UpdateMember"),
+    ("region", "GetInstance"),
+    ("region", "DeleteInstance"),
+]
+
+
+@pytest.mark.parametrize("loss", sorted(BEFORE_THE_STATUS))
+@pytest.mark.parametrize(("api", "operation"), IDEMPOTENT_CALLS)
+async def test_gets_deletes_and_patches_are_never_ambiguous_writes(
+    api: str, operation: str, loss: str, unslept_waits: list[float]
+) -> None:
+    timed_out = loss == "read-timeout"
+    timeout = 0.15 if timed_out else 10
+    with HostileServer(BEFORE_THE_STATUS[loss]) as hostile:
+        if api == "management":
+            async with AsyncFluidstack(
+                TOKEN, base_url=hostile.url, retry_policy=FAST, timeout=timeout
+            ) as fs:
+                with pytest.raises(APIConnectionError) as info:
+                    await OPERATIONS[operation].invoke(fs)
+        else:
+            async with _region(hostile.url, timeout=timeout) as east:
+                with pytest.raises(APIConnectionError) as info:
+                    await REGION_OPERATIONS[operation].invoke(east)
+        assert hostile.count() == FAST.max_retries + 1  # retried: it is safe to
+    assert not isinstance(info.value, AmbiguousWriteError)
+    assert type(info.value) is (APITimeoutError if timed_out else APIConnectionError)
+    assert "carried out" not in str(info.value)
+
+
+def _holds_reads(conn: Conn) -> None:
+    """A GET is answered after a second (holding the client's only connection); a POST
+    at once."""
+    if conn.request.method == "GET":
+        conn.server.stopping.wait(1.0)
+        conn.respond(200, b"[]", {"Content-Type": "application/json"})
+    else:
+        conn.respond(201, b"")
+
+
+@pytest.mark.async_only
+async def test_a_write_that_waited_past_its_deadline_for_a_connection_was_never_sent() -> None:
+    """With every connection busy, a POST whose attempt deadline passes while it waits
+    for one never left: it is an APITimeoutError (as with the sync client's
+    PoolTimeout), not an AmbiguousWriteError claiming it may have been carried out."""
+    with HostileServer(_holds_reads) as hostile:
+        async with AsyncFluidstack(
+            TOKEN, base_url=hostile.url, max_connections=1, timeout=5, max_retries=0
+        ) as fs:
+            busy = asyncio.create_task(fs.keys.list())
+            while hostile.count("GET") == 0:
+                await asyncio.sleep(0.01)
+            with pytest.raises(APITimeoutError) as info:
+                await fs.with_options(timeout=0.3).invitations.create(email="bob@acme.io")
+            assert hostile.count("POST") == 0
+            assert await busy == []
+    assert not isinstance(info.value, AmbiguousWriteError)
+    assert "carried out" not in str(info.value)
+
+
+def test_a_write_that_waited_past_its_deadline_for_a_connection_was_never_sent_in_threads() -> None:
+    with (
+        HostileServer(_holds_reads) as hostile,
+        Fluidstack(TOKEN, base_url=hostile.url, max_connections=1, timeout=5, max_retries=0) as fs,
+    ):
+        busy = threading.Thread(target=fs.keys.list)
+        busy.start()
+        while hostile.count("GET") == 0:
+            time.sleep(0.01)
+        with pytest.raises(APITimeoutError) as info:
+            fs.with_options(timeout=0.3).invitations.create(email="bob@acme.io")
+        assert hostile.count("POST") == 0
+        busy.join()
+    assert not isinstance(info.value, AmbiguousWriteError)
+    assert "carried out" not in str(info.value)
+
+
+async def test_a_write_refused_with_401_then_resent_whose_answer_is_lost_is_not_sent_again(
+    unslept_waits: list[float],
+) -> None:
+    """A 401 is a refusal, so the write goes again with a fresh token; when that second
+    attempt's answer is lost, it is ambiguous and there is no third."""
+    tokens = iter(["at-FIRST-0123456789abcdef", "at-SECOND-0123456789abcdef"])
+
+    def answer(conn: Conn) -> None:
+        if conn.request.path == "/oauth/token":
+            body = f'{{"access_token": "{next(tokens)}", "expires_in": 3600}}'.encode()
+            conn.respond(200, body, {"Content-Type": "application/json"})
+        elif "FIRST" in conn.request.headers.get("authorization", ""):
+            conn.respond(401, b'{"message": "expired"}', {"Content-Type": "application/json"})
+        else:
+            conn.close()
+
+    with HostileServer(answer) as hostile:
+        credentials = ClientCredentials(
+            "svc-id", "cs-0123456789abcdef", token_url=f"{hostile.url}/oauth/token"
+        )
+        async with AsyncFluidstack(credentials, base_url=hostile.url, retry_policy=FAST) as fs:
+            with pytest.raises(AmbiguousWriteError) as info:
+                await fs.invitations.create(email="bob@acme.io")
+        sent = [
+            (r.method, r.path, r.headers.get("authorization", "")[7:14]) for r in hostile.requests
+        ]
+    assert sent == [
+        ("POST", "/oauth/token", ""),
+        ("POST", "/invitations", "at-FIRS"),
+        ("POST", "/oauth/token", ""),
+        ("POST", "/invitations", "at-SECO"),
+    ]
+    assert info.value.operation == "create_invitation"
+    assert unslept_waits == []

@@ -528,3 +528,15 @@ def test_each_kind_of_mistake_in_a_regions_offer(regions: Any, expected: str) ->
 )
 def test_each_kind_of_mistake_in_the_regional_kinds(seed: dict[str, Any], expected: str) -> None:
     assert expected in _problem(**seed)
+
+
+def test_the_default_data_stays_in_the_regions_the_fake_lists() -> None:
+    """A fake given its own regions keeps only the default instances and clusters that
+    live in one of them: the org-wide list never shows an instance in a region the
+    fake does not serve (found while documenting the regional fake)."""
+    fake = FakeAPI(regions={"us-east-1": {}})
+    assert {instance["region"] for instance in fake.instances} == {"us-east-1"}
+    assert {cluster["region"] for cluster in fake.clusters} == {"us-east-1"}
+    assert len(FakeAPI().instances) > len(fake.instances)
+    with fake.client() as fs:
+        assert {i.region for i in fs.instances.list()} == {"us-east-1"}

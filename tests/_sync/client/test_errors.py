@@ -26,7 +26,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from support import samples
+from support.auth_secrets import exposed
 from support.client_operations import OPERATIONS
+from support.client_raw_writes import BEFORE_THE_STATUS, WRITES, Write, cut_body
 from support.client_region import (
     INFERRED,
     PROJECT,
@@ -39,6 +41,8 @@ from support.hostile_server import Conn, HostileServer, refused_port
 from support.scripted_server import Reply, ScriptedServer
 
 from fluidstack_client import (
+    AmbiguousWriteError,
+    AmbiguousWriteTimeoutError,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
@@ -74,6 +78,7 @@ from fluidstack_client._redact import (
     MESSAGE_CHARS,
     REDACTED,
 )
+from fluidstack_client.testing import DEFAULT_PROJECT_ID, FakeAPI, FakeServer
 
 T = TypeVar("T")
 Call = Callable[[Fluidstack], object]
@@ -1354,3 +1359,220 @@ def test_a_documented_regional_success_refuses_any_other_2xx(
                 rf"{status} is not the success of \w+ \(the spec says {documented}\)", exc.message
             ), exc.message
     assert len(server.requests) == len(statuses)  # a 2xx is never retried
+
+
+# -- a write whose answer was lost: AmbiguousWriteError --------------------------------------
+# A POST that reached the server and whose answer never arrived may have been carried
+# out: it is not sent again, and the error says so (with the method, URL and operation),
+# so the caller checks (lists instances by name) before trying again.
+
+WRITE_NAMES = sorted(WRITES)
+
+
+def _writer(write: Write, url: str, **options: Any) -> Fluidstack | RegionClient:
+    """A client of the write's API at `url`, with the test token SECRET."""
+    options = {"retry_policy": FAST, **options}
+    if write.api == "management":
+        return Fluidstack(SECRET, base_url=url, **options)
+    return RegionClient(url, token=SECRET, project_id=PROJECT, **options)
+
+
+def _assert_ambiguous(exc: BaseException, write: Write, url: str) -> None:
+    """What an AmbiguousWriteError of `write` sent to `url` tells the person who catches
+    it: where, what, that it may have happened, how to check; one safe line, no token."""
+    assert isinstance(exc, AmbiguousWriteError)
+    assert isinstance(exc, APIConnectionError)
+    assert exc.method == "POST"
+    assert exc.url == url + write.path
+    assert exc.operation == write.operation
+    text = str(exc)
+    _assert_one_safe_line(text)
+    assert text.startswith(f"POST {url}{write.path}: {write.operation} was sent")
+    assert "may have been carried out" in text
+    assert "not sent again" in text
+    assert "check before retrying" in text
+    assert "list what it would have made" in text
+    assert exc.message in text
+    assert exposed(exc) == []  # text, repr, traceback, pickles
+    assert exc.__cause__ is None
+    assert exc.__context__ is None  # httpx's exception (the request as sent) is not kept
+    assert exc.request is not None
+    assert exc.request.headers["Authorization"] == REDACTED
+
+
+@pytest.mark.parametrize("loss", sorted(BEFORE_THE_STATUS))
+@pytest.mark.parametrize("name", WRITE_NAMES)
+def test_a_write_whose_answer_is_lost_is_an_ambiguous_write(
+    name: str,
+    loss: str,
+    hostile: Callable[[Answer], HostileServer],
+    unslept_waits: list[float],
+) -> None:
+    write = WRITES[name]
+    server = hostile(BEFORE_THE_STATUS[loss])
+    timed_out = loss == "read-timeout"
+    # (A timeout only where one is the loss: a busy machine's slow server is not one.)
+    with _writer(write, server.url, timeout=0.2 if timed_out else 10) as client:
+        with pytest.raises(APIConnectionError) as info:
+            write.invoke(client)
+    exc = info.value
+    assert type(exc) is (AmbiguousWriteTimeoutError if timed_out else AmbiguousWriteError)
+    assert isinstance(exc, APITimeoutError) is timed_out
+    _assert_ambiguous(exc, write, server.url)
+    # Sent exactly once, never retried.
+    assert [(r.method, r.path) for r in server.requests] == [("POST", write.path)]
+    assert unslept_waits == []
+
+
+@pytest.mark.parametrize("name", WRITE_NAMES)
+def test_a_write_whose_success_body_is_cut_is_ambiguous_only_if_the_body_is_read(
+    name: str, hostile: Callable[[Answer], HostileServer], unslept_waits: list[float]
+) -> None:
+    """The status line arrived: a success without a documented body is done, whatever
+    follows it; one whose body (the created instance) is cut off mid-way lost its answer."""
+    write = WRITES[name]
+    server = hostile(cut_body(write.status, write.success_body))
+    with _writer(write, server.url) as client:
+        if write.body_read:
+            with pytest.raises(AmbiguousWriteError) as info:
+                write.invoke(client)
+            assert type(info.value) is AmbiguousWriteError
+            _assert_ambiguous(info.value, write, server.url)
+        else:
+            assert write.invoke(client) is None
+    assert [(r.method, r.path) for r in server.requests] == [("POST", write.path)]
+    assert unslept_waits == []
+
+
+def test_a_malformed_status_line_echoing_the_token_is_ambiguous_and_scrubbed(
+    hostile: Callable[[Answer], HostileServer],
+) -> None:
+    """What the parser choked on (the token, echoed) is quoted in httpx's error; the
+    ambiguous write's message keeps the cause, scrubbed."""
+
+    def garbled(conn: Conn) -> None:
+        auth = conn.request.headers.get("authorization", "").encode()
+        conn.send(b"HTTP/1.1 2x0 " + auth + b"\r\n\r\n")
+        conn.close()
+
+    write = WRITES["CreateInstance"]
+    server = hostile(garbled)
+    with _writer(write, server.url) as client:
+        with pytest.raises(AmbiguousWriteError) as info:
+            write.invoke(client)
+    _assert_ambiguous(info.value, write, server.url)
+    assert "RemoteProtocolError" in info.value.message
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(("status", "expected"), [(500, InternalServerError), (409, ConflictError)])
+def test_a_write_that_was_answered_is_never_ambiguous(
+    status: int, expected: type[APIStatusError], server: ScriptedServer
+) -> None:
+    """A status line is an answer: the server said what it did."""
+    server.default = Reply(status, {"message": "no"})
+    with _region(server.url) as east:
+        with pytest.raises(APIStatusError) as info:
+            east.instances.create(name="gpu-0", type="h100-hgx-80gb.8x")
+    assert type(info.value) is expected
+    assert not isinstance(info.value, AmbiguousWriteError)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("loss", ["drop", "read-timeout"])
+def test_an_ambiguous_write_round_trips_through_pickle(
+    loss: str, hostile: Callable[[Answer], HostileServer]
+) -> None:
+    write = WRITES["CreateInvitation"]
+    server = hostile(BEFORE_THE_STATUS[loss])
+    with _writer(write, server.url, timeout=0.2 if loss == "read-timeout" else 10) as client:
+        with pytest.raises(AmbiguousWriteError) as info:
+            write.invoke(client)
+    copy = assert_round_trip(info.value)
+    assert isinstance(copy, AmbiguousWriteError)
+    assert (copy.method, copy.url, copy.operation) == (
+        "POST",
+        server.url + write.path,
+        write.operation,
+    )
+    assert isinstance(copy, APITimeoutError) is (loss == "read-timeout")
+    assert copy.request is not None
+    assert copy.request.headers["Authorization"] == REDACTED
+
+
+# -- the fake can lose an answer after acting on it -------------------------------------------
+
+
+def test_the_fake_losing_a_creates_answer_the_instance_exists_and_is_ambiguous() -> None:
+    fake = FakeAPI(regions=["us-east-1"], instances=[], seconds_per_request=0)
+    fake.lose_next_answer(route="CreateInstance")
+    with FakeServer(fake):
+        with Fluidstack(fake.token, base_url=fake.base_url, retry_policy=FAST) as fs:
+            east = fs.region("us-east-1", project_id=DEFAULT_PROJECT_ID)
+            with pytest.raises(AmbiguousWriteError) as info:
+                east.instances.create(name="train-0", type="h100-80gb-sxm")
+            (found,) = east.instances.list()
+    exc = info.value
+    assert type(exc) is AmbiguousWriteError
+    assert exc.operation == "create_instance"
+    assert exc.url == fake.region_url("us-east-1") + "/instances"
+    assert found.name == "train-0"
+    assert [i["name"] for i in fake.region("us-east-1").instances] == ["train-0"]
+    assert [r.operation for r in fake.requests].count("CreateInstance") == 1
+
+
+def test_the_fake_losing_a_management_writes_answer_is_ambiguous_too() -> None:
+    fake = FakeAPI(keys=[])
+    fake.lose_next_answer(route="RegisterKey")
+    with FakeServer(fake):
+        with Fluidstack(fake.token, base_url=fake.base_url, retry_policy=FAST) as fs:
+            with pytest.raises(AmbiguousWriteError) as info:
+                fs.keys.register(name="laptop", key=samples.SSH_KEY["key"])
+            keys = fs.keys.list()
+    assert info.value.operation == "register_key"
+    assert [k.name for k in keys] == ["laptop"]
+    assert [r.operation for r in fake.requests].count("RegisterKey") == 1
+
+
+def test_the_fake_losing_a_reads_answers_is_never_an_ambiguous_write() -> None:
+    fake = FakeAPI(regions=["us-east-1"], instances=[])
+    with FakeServer(fake):
+        with Fluidstack(fake.token, base_url=fake.base_url, retry_policy=FAST) as fs:
+            east = fs.region("us-east-1", project_id=DEFAULT_PROJECT_ID)
+            fake.lose_next_answer(route="ListInstances")
+            assert east.instances.list() == []  # lost once, retried
+            fake.lose_next_answer(FAST.max_retries + 1, route="ListInstances")
+            with pytest.raises(APIConnectionError) as info:
+                east.instances.list()
+    assert type(info.value) is APIConnectionError
+
+
+@pytest.mark.parametrize(("status", "expected"), [(400, BadRequestError), (409, ConflictError)])
+def test_a_refused_write_whose_error_body_is_cut_is_not_ambiguous(
+    status: int, expected: type[APIStatusError], hostile: Callable[[Answer], HostileServer]
+) -> None:
+    """The status line arrived and says the write was refused: that its message was
+    cut off does not make it a write that "may have been carried out"."""
+    body = b'{"message": "an instance named gpu-0 already exists in this project"}'
+    server = hostile(cut_body(status, body))
+    write = WRITES["CreateInstance"]
+    with _writer(write, server.url) as client:
+        with pytest.raises(FluidstackError) as info:
+            write.invoke(client)
+    assert not isinstance(info.value, AmbiguousWriteError), str(info.value)
+    assert type(info.value) is expected
+    assert len(server.requests) == 1
+
+
+def test_a_write_through_the_generated_client_is_ambiguous_too(
+    hostile: Callable[[Answer], HostileServer],
+) -> None:
+    server = hostile(BEFORE_THE_STATUS["drop"])
+    with Fluidstack(SECRET, base_url=server.url, retry_policy=FAST) as fs:
+        with pytest.raises(AmbiguousWriteError) as info:
+            register_key.sync_detailed(
+                client=fs.generated_client(),
+                body=GeneratedSSHKey(name="laptop", key=samples.SSH_KEY["key"]),
+            )
+    _assert_ambiguous(info.value, WRITES["RegisterKey"], server.url)
+    assert len(server.requests) == 1
