@@ -12,7 +12,11 @@ two: Markdown would otherwise swallow the block into the comment):
     <!-- no-run: <reason> -->  shown only (a fragment, or it needs the real API)
 
 An unmarked block fails `test_every_example_is_marked`. `run` may add
-`unset=NAME,NAME` to remove environment variables for that block.
+`unset=NAME,NAME` to remove environment variables for that block, and
+`seconds_per_request=N` to serve it a fake whose clock moves N seconds per request
+(`FakeAPI(seconds_per_request=N)`): with 60, an instance is where a waiter wants it
+at the first poll, so an example that waits through a whole lifecycle with a client
+built from the environment (which waits on the wall clock) never sleeps.
 
 What a `run` block sees: a `FakeAPI` served on 127.0.0.1 (a fresh one per block
 unless `continue`), and the environment a real deployment would have, pointing at
@@ -281,6 +285,31 @@ def test_run_blocks_have_a_regional_tools_settings(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_run_blocks_can_set_the_fakes_clock(tmp_path: Path) -> None:
+    # `seconds_per_request=60`: a client built from the environment waits on the wall
+    # clock; with a minute per request its waits end at the first poll, without sleeping.
+    page = tmp_path / "clock.md"
+    page.write_text(
+        "<!-- run: seconds_per_request=60 -->\n\n```python\nimport time\n\n"
+        "from fluidstack_client import RegionClient\n\n"
+        "started = time.monotonic()\n"
+        "with RegionClient() as east:\n"
+        "    new = east.instances.create(name='x', type='h100-80gb-sxm')\n"
+        "    seen = []\n"
+        "    east.instances.wait(new.id, on_change=lambda i: seen.append(i.state))\n"
+        "    assert seen == ['running'], seen\n"
+        "assert time.monotonic() - started < 0.8  # no pause: the first is 0.8 s or more\n"
+        "```\n\n"
+        "<!-- run -->\n\n```python\nfrom fluidstack_client import RegionClient\n\n"
+        "with RegionClient() as east:\n"
+        "    new = east.instances.create(name='x', type='h100-80gb-sxm')\n"
+        "    assert east.instances.get(new.id).state == 'creating'  # the default: 1 s\n```\n",
+        encoding="utf-8",
+    )
+    _run_page(str(page), tmp_path)
+
+
+@pytest.mark.slow
 def test_pytest_examples_pass(pytest_block: Block, tmp_path: Path) -> None:
     # A project of its own, as a user's would be: no conftest, an empty pytest config
     # (not this repository's asyncio_mode=auto), only the plugins installed packages bring.
@@ -507,10 +536,14 @@ def test_check_docstrings_reads_the_sites_parser_options() -> None:
 
 
 @contextlib.contextmanager
-def _fake_environment(unset: set[str]) -> Iterator[None]:
+def _fake_environment(unset: set[str], seconds_per_request: float | None) -> Iterator[None]:
     from fluidstack_client.testing import FakeAPI, serve
 
-    fake = FakeAPI(token=DOCS_TOKEN)
+    fake = (
+        FakeAPI(token=DOCS_TOKEN)
+        if seconds_per_request is None
+        else FakeAPI(token=DOCS_TOKEN, seconds_per_request=seconds_per_request)
+    )
     with serve(fake) as server:
         values = {
             "FLUIDSTACK_TOKEN": DOCS_TOKEN,
@@ -594,7 +627,12 @@ def _main() -> int:
                     if option.startswith("unset=")
                     for name in option.removeprefix("unset=").split(",")
                 }
-                environment.enter_context(_fake_environment(unset))
+                clock = [
+                    float(option.removeprefix("seconds_per_request="))
+                    for option in options
+                    if option.startswith("seconds_per_request=")
+                ]
+                environment.enter_context(_fake_environment(unset, clock[-1] if clock else None))
                 namespace = {"__name__": "__main__"}
             with tempfile.TemporaryDirectory() as scratch:
                 os.environ.setdefault("TMPDIR", scratch)

@@ -80,36 +80,40 @@ def check_quickstart(out: str) -> None:
 
 
 def check_provision(out: str) -> None:
-    assert out.startswith("fluidstack-client provisioning demo against the bundled fake\n")
+    assert out.startswith(
+        "fluidstack-client provisioning demo against the bundled fake (on its clock)\n"
+    )
     sections = re.split(r"^\d\. .*$", out, flags=re.MULTILINE)
-    assert len(sections) == 5, out
-    _, capacity, lifecycle, sold_out, lost = sections
+    assert len(sections) == 6, out
+    _, capacity, lifecycle, sold_out, lost, raw = sections
+    # each_region: every region's outcome, the one that is down included, and the choice.
     _lines_match(
         capacity,
-        r"^  h100-80gb-sxm +4 available \(1 x H100-80GB-SXM5, 26 CPUs\)$",
-        r"^  h100-hgx-80gb\.8x +0 available \(8 x H100-80GB-SXM5, 208 CPUs\)$",
+        r"^  us-east-1 +h100-80gb-sxm 4, h100-hgx-80gb\.8x 0$",
+        r"^  eu-west-1 +✗ InternalServerError: 503 ",
+        r"^  → us-east-1 +4 x h100-80gb-sxm free$",
     )
-    # Every state the instance went through, in order, each printed once, and each
-    # call's answer: the whole lifecycle against the fake's regional API.
-    created, *rest = [" ".join(line.split()) for line in lifecycle.strip().splitlines()]
+    # The guide's workflow with the waiters: each change of state is the waiter's own
+    # INFO line, in order, each once; the fake's clock, so every state is seen.
     uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    assert re.fullmatch(
-        rf"create train-demo: accepted \(201\), h100-80gb-sxm, id {uuid}", created
-    ), created
-    assert rest == [
-        "creating",
-        "starting",
-        "running ip=10.0.1.1",
-        "stop accepted (202)",
-        "stopping",
-        "stopped",
-        "start accepted (202)",
-        "starting",
-        "running ip=10.0.1.1",
-        "delete accepted (204)",
-        "deleting",
+    lines = [" ".join(line.split()) for line in lifecycle.strip().splitlines()]
+    created = re.fullmatch(rf"create train-demo: creating, h100-80gb-sxm, id ({uuid})", lines[0])
+    assert created, lifecycle
+    waited = rf"instance {created[1]}: (.+) after \d+\.\ds"
+    steps = [m[1] if (m := re.fullmatch(waited, line)) else line for line in lines[1:]]
+    assert steps == [
+        "(none yet) -> creating",
+        "creating -> starting",
+        "starting -> running",
+        "stop accepted",
+        "(none yet) -> stopping",
+        "stopping -> stopped",
+        "delete accepted",
+        "(none yet) -> deleting",
         "gone (404)",
     ], lifecycle
+    # Out of stock: on_change shows the states, the wait raises InstanceStateError,
+    # and the instance is deleted.
     assert [line.split()[0] for line in sold_out.strip().splitlines()] == [
         "create",
         "creating",
@@ -119,18 +123,30 @@ def check_provision(out: str) -> None:
         "deleting",
         "gone",
     ], sold_out
-    _lines_match(sold_out, r"^  ✗ ProvisioningError +train-big is out-of-stock$")
-    # The answer to the create was lost: the client raised without sending it again,
-    # and the instance was found by its name, then run and deleted like the first.
+    _lines_match(sold_out, rf"^  ✗ InstanceStateError +instance {uuid} is out-of-stock$")
+    # The answer to the create was lost: AmbiguousWriteError, nothing sent again, the
+    # instance found by its name and adopted, then run and deleted like the first.
     _lines_match(
         lost,
-        r"^  ✗ \w+Error +the answer was lost: was it created\?$",
-        r"^  found by its name +creating$",
+        r"^  ✗ AmbiguousWriteError +create_instance: it may have been carried out$",
+        r"^  found by its name +creating: adopted$",
         r"^ +running +ip=10\.0\.1\.1$",
-        r"^ +gone \(404\)$",
+        r"^  gone +\(404\)$",
         r"^  create requests sent +1 \(one instance, one request\)$",
     )
-    _lines_match(out, r"^\d+ requests; the fake's clock: \d+ s$")
+    _lines_match(
+        raw,
+        r"^  instances\.list +200, \d+ instance\(s\)$",
+        r"^  request id +req-\d{6} \(X-Request-Id: quote it to support\)$",
+        r"^  X-Correlation-Id received +demo-job-7$",
+    )
+    # Minutes of waiting on the fake's clock, in (much) less of the wall clock's.
+    clocks = re.search(
+        r"^\d+ requests; (\d+) s of the fake's clock in ([\d.]+) s of yours$", out, re.M
+    )
+    assert clocks, out
+    assert int(clocks[1]) > 20
+    assert float(clocks[2]) < int(clocks[1])
 
 
 def check_service_credentials(out: str) -> None:
@@ -327,8 +343,11 @@ def test_provision_live_runs_the_lifecycle_and_deletes(how: str) -> None:
     assert "/regional/eu-west-1/api/v1alpha1" in done.stdout
     regional = [r.operation or "" for r in fake.requests if r.region == "eu-west-1"]
     writes = [op for op in regional if op.endswith("Instance") and op != "GetInstance"]
-    assert writes == ["CreateInstance", "StopInstance", "StartInstance", "DeleteInstance"]
+    assert writes == ["CreateInstance", "StopInstance", "DeleteInstance"]
     assert "ci-check" not in [i["name"] for i in fake.instances]  # deleted: nothing billed
+    # The waiters' progress lines (real sleeps here: a client built by the script).
+    assert re.search(r"^    instance \S+: starting -> running after [\d.]+s$", done.stdout, re.M)
+    assert re.search(r"^  gone +\(404\)$", done.stdout, re.M)
     # Only the lifecycle: no out-of-stock instance, no lost answer.
     assert "train-big" not in done.stdout
     assert "lost" not in done.stdout
