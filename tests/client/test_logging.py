@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
@@ -193,6 +194,33 @@ def test_each_logger_gets_one_scrubbing_filter_however_many_tokens() -> None:
     assert scrubbers() == [1] * len(LOGGERS)
     for client in clients:
         client.close()
+
+
+def test_the_first_client_of_a_process_installs_the_scrubbing_filters() -> None:
+    """In a fresh interpreter (a subprocess): no earlier client has installed them."""
+    program = textwrap.dedent(
+        """
+        import io, logging
+        from fluidstack_client import Fluidstack
+        from fluidstack_client._redact import LOGGERS
+        out = io.StringIO()
+        httpx_log = logging.getLogger("httpx")
+        httpx_log.addHandler(logging.StreamHandler(out))
+        httpx_log.setLevel(logging.INFO)
+        clients = [Fluidstack(f"sk-fresh-process-{i:04d}") for i in range(3)]
+        for name in LOGGERS:
+            kinds = [type(f).__name__ for f in logging.getLogger(name).filters]
+            assert kinds == ["_Scrub"], (name, kinds)
+        httpx_log.info("GET /keys/%s", "sk-fresh-process-0001")
+        assert "sk-fresh-process-0001" not in out.getvalue(), out.getvalue()
+        assert "/keys/" in out.getvalue()
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLUIDSTACK_")}
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
 
 
 # -- FLUIDSTACK_LOG ------------------------------------------------------------------------

@@ -26,7 +26,11 @@ from fluidstack_client import (
     Fluidstack,
     FluidstackError,
 )
-from fluidstack_client._credentials import CredentialsUnavailable, jwt_expiry
+from fluidstack_client._credentials import (
+    EXPIRY_SKEW,
+    CredentialsUnavailable,
+    jwt_expiry,
+)
 from fluidstack_client.testing import FakeServer
 
 
@@ -133,6 +137,20 @@ def test_expired_fluidctl_token_says_run_fluidctl_login(
     assert "nothing was sent" in message
     assert token not in message
     assert fake.requests == []
+
+
+def test_a_fluidctl_token_with_a_moment_left_past_the_margin_is_used(
+    tmp_path: Path, served_fake: FakeServer
+) -> None:
+    # Expired means inside the margin (EXPIRY_SKEW), not near it: half a second past the
+    # margin, the token is still good, and it is sent.
+    token = jwt(time.time() + EXPIRY_SKEW + 0.5, sub="just-in-time")
+    path = write_token(tmp_path / "token", token)
+    fake = served_fake.fake
+    fake.token = token
+    with Fluidstack(FluidctlToken(path), base_url=served_fake.base_url, retry_policy=FAST) as fs:
+        key_names(fs)
+    assert [bearer(r) for r in fake.requests] == [token]
 
 
 def test_an_expired_fluidctl_token_says_when(tmp_path: Path, server: ScriptedServer) -> None:
