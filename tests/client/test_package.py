@@ -51,23 +51,6 @@ def test_clients_load_on_first_use() -> None:
     subprocess.run([sys.executable, "-c", probe], check=True)
 
 
-@pytest.mark.parametrize("client", ["AsyncFluidstack", "Fluidstack"])
-def test_a_management_client_loads_no_regional_code(client: str) -> None:
-    """In a fresh interpreter: the client of the Management API, built and used for a
-    call that needs no region, loads neither the regional clients nor their models."""
-    probe = (
-        "import sys, fluidstack_client as f\n"
-        f"fs = f.{client}('sk-probe-token', base_url='http://127.0.0.1:9')\n"
-        "fs.with_options(max_retries=0)\n"
-        "regional = ('fluidstack_client._generated.region', 'fluidstack_client.region',\n"
-        "            'fluidstack_client._async_region', 'fluidstack_client._sync_region')\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(regional))\n"
-        "assert not loaded, loaded\n"
-        "assert 'fluidstack_client._generated.management.models.instance' in sys.modules\n"
-    )
-    subprocess.run([sys.executable, "-c", probe], check=True)
-
-
 @pytest.mark.parametrize(
     ("name", "module"),
     [

@@ -665,7 +665,6 @@ def test_regional_names_are_cached_on_first_use() -> None:
     assert vars(fluidstack_client.region)["Instance"] is first
 
 
-@pytest.mark.slow
 def test_the_management_client_loads_no_regional_code() -> None:
     """In a fresh interpreter: importing the Management clients and making a call
     loads neither the regional client nor the regional generated package;
