@@ -128,7 +128,12 @@ class _AsyncRegionResource:
         while True:
             polls += 1
             remaining = timeout - (now() - started)
-            poller = client if patience is not None and remaining > patience else last_chance
+            if patience is None:  # a client without a deadline: the wait lends it one
+                poller = client.with_options(
+                    max_retries=0, timeout=_waiting.poll_deadline(remaining)
+                )
+            else:
+                poller = client if remaining > patience else last_chance
             retry_after: float | None = None
             try:
                 raw = await poll(poller)

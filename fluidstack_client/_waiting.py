@@ -37,6 +37,10 @@ DEFAULT_WAIT_TIMEOUT = 900.0
 DEFAULT_FAIL_ON = ("error", "out-of-stock")
 """The instance states that end `instances.wait()` as a failure by default."""
 
+MIN_POLL_DEADLINE = 1.0
+"""On a client without a deadline (`timeout=None`), a poll still gets one: what is left
+of the wait, and at least this many seconds, so that the wait ends."""
+
 _JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 
@@ -53,6 +57,11 @@ def next_pause(
     what is left of the wait (`remaining`, >= 0)."""
     wanted = max(pause(polls_done, rng), retry_after or 0.0)
     return max(0.0, min(wanted, remaining))
+
+
+def poll_deadline(remaining: float) -> float:
+    """The deadline of one poll on a client that has none: the rest of the wait."""
+    return max(remaining, MIN_POLL_DEADLINE)
 
 
 def states(value: object, name: str) -> frozenset[str]:

@@ -549,6 +549,32 @@ async def test_a_wait_on_a_server_that_never_answers_overruns_by_one_attempt_at_
     assert hostile.count("GET") == 2
 
 
+async def test_a_wait_on_a_client_without_a_deadline_still_ends() -> None:
+    """Review of issue 21: with `timeout=None` on the client, a poll of a server that
+    never answers had no deadline, and neither had the wait."""
+    with HostileServer(lambda conn: conn.hold()) as hostile:
+        async with scripted(hostile, timeout=None) as east:
+            started = time.monotonic()
+            with pytest.raises(WaitTimeoutError) as caught:
+                await east.instances.wait(INSTANCE_ID, timeout=0.5)
+            elapsed = time.monotonic() - started
+    assert caught.value.last is None
+    # The poll is lent the rest of the wait, and at least MIN_POLL_DEADLINE.
+    assert _waiting.MIN_POLL_DEADLINE <= elapsed <= _waiting.MIN_POLL_DEADLINE + 0.5
+    assert hostile.count("GET") == 1
+
+
+async def test_a_client_without_a_deadline_lends_each_poll_the_rest_of_the_wait() -> None:
+    with HostileServer(lambda conn: conn.hold()) as hostile:
+        async with scripted(hostile, timeout=None) as east:
+            started = time.monotonic()
+            with pytest.raises(WaitTimeoutError):
+                await east.instances.wait(INSTANCE_ID, timeout=1.3)
+            elapsed = time.monotonic() - started
+    assert 1.3 <= elapsed <= 1.3 + 0.5  # one poll, held to the end of the wait
+    assert hostile.count("GET") == 1
+
+
 async def test_early_polls_keep_their_retries_and_the_last_has_none() -> None:
     attempt = 0.15
     # Each poll could take 3 x 0.15 s + 2 x 0.02 s = 0.49 s with its retries.
