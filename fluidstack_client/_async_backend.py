@@ -181,7 +181,9 @@ def monotonic() -> float:
 
 async def fan_out(jobs: Sequence[Callable[[], Awaitable[T]]], limit: int) -> list[T | Exception]:
     """Run `jobs` concurrently, at most `limit` at a time: what each returned or raised
-    (an Exception, in its place). Cancelling the caller cancels them all."""
+    (an Exception, in its place). Cancelling the caller cancels them all; so does a job
+    raising what is no Exception (KeyboardInterrupt, ...), which then ends the call
+    once the others are cancelled: none is left running."""
     gate = asyncio.Semaphore(limit)
 
     async def run(job: Callable[[], Awaitable[T]]) -> T | Exception:
@@ -191,11 +193,20 @@ async def fan_out(jobs: Sequence[Callable[[], Awaitable[T]]], limit: int) -> lis
             except Exception as exc:
                 return exc
 
-    return list(await asyncio.gather(*(run(job) for job in jobs)))
+    tasks = [asyncio.ensure_future(run(job)) for job in jobs]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
-async def call_back(fn: Callable[[T], object], value: T) -> None:
-    """Call a user's callback; a coroutine function's coroutine is awaited."""
+async def call_back(fn: Callable[[T], Any], value: T, name: str) -> Any:
+    """Call a user's function (`name`, for errors); what it returns, awaited if it is
+    awaitable (a coroutine function's coroutine)."""
     result = fn(value)
     if inspect.isawaitable(result):
-        await result
+        return await result
+    return result

@@ -11,11 +11,11 @@ import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar, cast
 
 import httpx
 
-from ._async_backend import check_loop, fan_out
+from ._async_backend import ASYNC, call_back, check_loop, fan_out
 from ._async_resources import (
     AsyncClusters,
     AsyncInstances,
@@ -38,8 +38,7 @@ from ._generated.management.api.regions import list_regions
 from ._redact import clean, display_url
 from ._regions import DEFAULT_REGION_CACHE_TTL, region_base_url
 from ._retry import RetryPolicy
-from ._validate import check_count, names_of, text
-from .errors import InvalidParameterError
+from ._validate import callback, check_count, names_of, text
 
 if TYPE_CHECKING:
     from ._async_region import AsyncRegionClient
@@ -278,8 +277,7 @@ class AsyncFluidstack(_AsyncClientBase):
                 is not a collection of names, or `project_id` is not a UUID.
             APIError: `/regions` could not be fetched (any subclass).
         """
-        if not callable(fn):
-            raise InvalidParameterError(f"fn must be callable, got {type(fn).__name__}")
+        callback(fn, "fn", coroutines=ASYNC)
         check_count(max_concurrency, "max_concurrency")
         project = resolve_project_id(project_id)
         named = None if regions is None else list(dict.fromkeys(names_of(regions, "regions")))
@@ -289,7 +287,8 @@ class AsyncFluidstack(_AsyncClientBase):
         names = list(self._shared.regions.urls) if named is None else named
 
         async def one(name: str) -> T:
-            return await fn(await self.region(name, project_id=project))
+            region = await self.region(name, project_id=project)
+            return cast(T, await call_back(fn, region, "fn"))
 
         jobs = [functools.partial(one, name) for name in names]
         return dict(zip(names, await fan_out(jobs, max_concurrency), strict=True))

@@ -159,7 +159,7 @@ class _AsyncRegionResource:
                     )
                     seen = state
                     if on_change is not None:
-                        await call_back(on_change, last)
+                        await call_back(on_change, last, "on_change")
                 if until is not None and state in until:
                     return last
                 if state in fail_on and isinstance(last, Instance):  # (projects: none)
@@ -394,7 +394,8 @@ class AsyncRegionInstances(_AsyncRegionResource):
         done = _waiting.states(until, "until")
         failed = _waiting.states(fail_on, "fail_on")
         seconds = _waiting.check_wait(done, failed, timeout)
-        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        if on_change is not None:
+            _validate.callback(on_change, "on_change", coroutines=ASYNC)
         waited = await self._wait(
             lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
             f"instance {instance}",
@@ -433,7 +434,8 @@ class AsyncRegionInstances(_AsyncRegionResource):
         """
         instance = _validate.as_uuid(instance_id, "instance_id")
         seconds = _waiting.check_wait(frozenset({"(gone)"}), frozenset(), timeout)
-        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        if on_change is not None:
+            _validate.callback(on_change, "on_change", coroutines=ASYNC)
         await self._wait(
             lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
             f"instance {instance}",
@@ -562,7 +564,8 @@ class AsyncProjects(_AsyncRegionResource):
         """
         project = _validate.as_uuid(project_id, "project_id")
         seconds = _waiting.check_wait(frozenset({"(gone)"}), frozenset(), timeout)
-        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        if on_change is not None:
+            _validate.callback(on_change, "on_change", coroutines=ASYNC)
         await self._wait(
             lambda client: client.projects.with_raw_response.get(project),
             f"project {project}",

@@ -242,10 +242,10 @@ def fan_out(jobs: Sequence[Callable[[], T]], limit: int) -> list[T | Exception]:
         return list(pool.map(run, jobs))
 
 
-def call_back(fn: Callable[[T], object], value: T) -> None:
-    """Call a user's callback. One that returns a coroutine (a coroutine function is
-    refused before, by the waiter; a lambda around one cannot be told) is refused: the
-    sync client cannot run it, and must not drop it silently."""
+def call_back(fn: Callable[[T], Any], value: T, name: str) -> Any:
+    """Call a user's function (`name`, for errors); what it returns. One that returns a
+    coroutine (a coroutine function is refused before; a lambda around one cannot be
+    told) is refused: the sync client cannot run it, and must not drop it silently."""
     import inspect
 
     result = fn(value)
@@ -256,6 +256,7 @@ def call_back(fn: Callable[[T], object], value: T) -> None:
         from .errors import InvalidParameterError
 
         raise InvalidParameterError(
-            "on_change returned a coroutine: the sync client cannot await it (use "
-            "AsyncRegionClient, or a plain function)"
+            f"{name} returned a coroutine: the sync client cannot await it (use "
+            "the async client, or a plain function)"
         )
+    return result

@@ -13,7 +13,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar, cast
 
 import httpx
 
@@ -29,7 +29,7 @@ from ._generated.management.api.regions import list_regions
 from ._redact import clean, display_url
 from ._regions import DEFAULT_REGION_CACHE_TTL, region_base_url
 from ._retry import RetryPolicy
-from ._sync_backend import check_loop, fan_out
+from ._sync_backend import ASYNC, call_back, check_loop, fan_out
 from ._sync_resources import (
     Clusters,
     Instances,
@@ -40,8 +40,7 @@ from ._sync_resources import (
     Regions,
 )
 from ._sync_send import NOT_GIVEN, _ClientBase
-from ._validate import check_count, names_of, text
-from .errors import InvalidParameterError
+from ._validate import callback, check_count, names_of, text
 
 if TYPE_CHECKING:
     from ._sync_region import RegionClient
@@ -280,8 +279,7 @@ class Fluidstack(_ClientBase):
                 is not a collection of names, or `project_id` is not a UUID.
             APIError: `/regions` could not be fetched (any subclass).
         """
-        if not callable(fn):
-            raise InvalidParameterError(f"fn must be callable, got {type(fn).__name__}")
+        callback(fn, "fn", coroutines=ASYNC)
         check_count(max_concurrency, "max_concurrency")
         project = resolve_project_id(project_id)
         named = None if regions is None else list(dict.fromkeys(names_of(regions, "regions")))
@@ -291,7 +289,8 @@ class Fluidstack(_ClientBase):
         names = list(self._shared.regions.urls) if named is None else named
 
         def one(name: str) -> T:
-            return fn(self.region(name, project_id=project))
+            region = self.region(name, project_id=project)
+            return cast(T, call_back(fn, region, "fn"))
 
         jobs = [functools.partial(one, name) for name in names]
         return dict(zip(names, fan_out(jobs, max_concurrency), strict=True))

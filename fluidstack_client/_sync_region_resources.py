@@ -161,7 +161,7 @@ class _RegionResource:
                     )
                     seen = state
                     if on_change is not None:
-                        call_back(on_change, last)
+                        call_back(on_change, last, "on_change")
                 if until is not None and state in until:
                     return last
                 if state in fail_on and isinstance(last, Instance):  # (projects: none)
@@ -396,7 +396,8 @@ class RegionInstances(_RegionResource):
         done = _waiting.states(until, "until")
         failed = _waiting.states(fail_on, "fail_on")
         seconds = _waiting.check_wait(done, failed, timeout)
-        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        if on_change is not None:
+            _validate.callback(on_change, "on_change", coroutines=ASYNC)
         waited = self._wait(
             lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
             f"instance {instance}",
@@ -435,7 +436,8 @@ class RegionInstances(_RegionResource):
         """
         instance = _validate.as_uuid(instance_id, "instance_id")
         seconds = _waiting.check_wait(frozenset({"(gone)"}), frozenset(), timeout)
-        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        if on_change is not None:
+            _validate.callback(on_change, "on_change", coroutines=ASYNC)
         self._wait(
             lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
             f"instance {instance}",
@@ -564,7 +566,8 @@ class Projects(_RegionResource):
         """
         project = _validate.as_uuid(project_id, "project_id")
         seconds = _waiting.check_wait(frozenset({"(gone)"}), frozenset(), timeout)
-        _waiting.check_on_change(on_change, coroutines=ASYNC)
+        if on_change is not None:
+            _validate.callback(on_change, "on_change", coroutines=ASYNC)
         self._wait(
             lambda client: client.projects.with_raw_response.get(project),
             f"project {project}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -190,3 +191,18 @@ def names_of(values: object, name: str) -> list[str]:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidParameterError(f"{name} must be a collection of names, got {_shown(values)}")
     return [text(value, name) for value in values]
+
+
+def callback(value: object, name: str, *, coroutines: bool) -> None:
+    """A function of the user's that the client calls (`on_change=`, `each_region`'s
+    `fn`): callable, and a coroutine function only for the async client, which awaits
+    it (the sync client cannot, and must not drop its work silently)."""
+    if not callable(value):
+        raise InvalidParameterError(f"{name} must be callable, got {type(value).__name__}")
+    call = getattr(type(value), "__call__", None)  # noqa: B004 - its __call__, too
+    asynchronous = inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(call)
+    if not coroutines and asynchronous:
+        raise InvalidParameterError(
+            f"{name} is a coroutine function: the sync client cannot await it (use "
+            "the async client, or a plain function)"
+        )

@@ -12,7 +12,6 @@ timeout, a 5xx, a 429) does not end the wait while time remains.
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections.abc import Iterable
 from typing import Protocol
@@ -93,22 +92,6 @@ def check_wait(until: frozenset[str], fail_on: frozenset[str], timeout: object) 
             f"timeout must be seconds (a number from 0 to {MAX_SECONDS:g}), got {timeout!r:.40}"
         )
     return float(timeout)
-
-
-def check_on_change(on_change: object, *, coroutines: bool) -> None:
-    """`on_change=`: None, or a callable (a coroutine function only with the async
-    client, which awaits it)."""
-    if on_change is None:
-        return
-    if not callable(on_change):
-        raise InvalidParameterError(f"on_change must be callable, got {type(on_change).__name__}")
-    call = getattr(type(on_change), "__call__", None)  # noqa: B004 - its __call__, too
-    asynchronous = inspect.iscoroutinefunction(on_change) or inspect.iscoroutinefunction(call)
-    if not coroutines and asynchronous:
-        raise InvalidParameterError(
-            "on_change is a coroutine function: the sync client cannot await it (use "
-            "AsyncRegionClient, or a plain function)"
-        )
 
 
 def survivable(error: FluidstackError) -> bool:

@@ -253,14 +253,61 @@ async def test_a_bad_argument_is_refused_before_anything_is_sent(
 async def test_fn_that_is_not_callable_is_refused_before_anything_is_sent(
     connect: Connect[AsyncFluidstack],
 ) -> None:
-    """Every other argument is checked before anything is sent; `fn` is not: a
-    non-callable is called once per region, after `/regions` is fetched, and each
-    region's outcome is the same TypeError."""
     fake = FakeAPI()
     async with connect(fake) as fs:
-        with pytest.raises(InvalidParameterError, match="fn"):
+        with pytest.raises(InvalidParameterError, match=r"^fn must be callable, got NoneType$"):
             await fs.each_region(None)  # type: ignore[arg-type]
     assert fake.requests == []
+
+
+def _type_name(region: object) -> str:
+    return type(region).__name__
+
+
+plain_function: Any = _type_name  # (not a coroutine function, as each_region is typed)
+
+
+async def test_a_plain_function_is_called_for_each_region_too(
+    connect: Connect[AsyncFluidstack],
+) -> None:
+    """Review of issue 21: the async client awaited what `fn` returned, so a plain
+    function's value was a TypeError in every region's place."""
+    fake = FakeAPI(regions=["us-east-1", "eu-west-1"])
+    async with connect(fake) as fs:
+        outcomes = await fs.each_region(plain_function)
+    names = {name: str(type_name).removeprefix("Async") for name, type_name in outcomes.items()}
+    assert names == {"us-east-1": "RegionClient", "eu-west-1": "RegionClient"}
+
+
+async def _names_of(region: Any) -> list[str]:  # (an async function, whatever the client)
+    return [i.name for i in await region.instances.list()]
+
+
+def test_the_sync_client_refuses_a_coroutine_function() -> None:
+    """Review of issue 21: the sync client returned each region's coroutine, never
+    run ("never awaited"), as if it were the region's value."""
+    fake = FakeAPI()
+    with (
+        fake.client() as fs,
+        pytest.raises(
+            InvalidParameterError, match=r"^fn is a coroutine function: the sync client cannot"
+        ),
+    ):
+        fs.each_region(_names_of)
+    assert fake.requests == []
+
+
+def test_the_sync_client_refuses_a_coroutine_each_region_returns() -> None:
+    """A lambda around a coroutine function cannot be told before it is called: each
+    region's outcome is the refusal, and the coroutine is closed, never left to warn."""
+    fake = FakeAPI(regions=["us-east-1", "eu-west-1"])
+    with fake.client() as fs:
+        outcomes = fs.each_region(lambda region: _names_of(region))
+    assert set(outcomes) == {"us-east-1", "eu-west-1"}
+    for outcome in outcomes.values():
+        assert isinstance(outcome, InvalidParameterError)
+        assert str(outcome).startswith("fn returned a coroutine: the sync client cannot")
+    assert [r.operation for r in fake.requests] == ["ListRegions"]
 
 
 # -- the docs' case, and waiters inside --------------------------------------------------
@@ -337,6 +384,38 @@ async def test_max_concurrency_bounds_the_regions_called_at_once(
     assert gauge.peak == expected  # as many at once as allowed, never more
     waves = -(-regions // expected)
     assert waves * hold <= elapsed < waves * hold + 0.4  # concurrently, in `waves` turns
+
+
+class Interrupted(BaseException):
+    """What is no Exception: a KeyboardInterrupt, a SystemExit, a framework's own."""
+
+
+@pytest.mark.async_only
+async def test_a_region_raising_what_is_no_exception_ends_the_call_with_none_left_running() -> None:
+    """Review of issue 21: the other regions' calls went on, unawaited, after
+    each_region had raised."""
+    fake = FakeAPI(regions=["us-east-1", "eu-west-1", "ap-south-1"])
+    finished: list[str] = []
+    cancelled: list[str] = []
+
+    async def fn(region: AsyncRegionClient) -> None:
+        name = repr(region)  # names the region's URL
+        if "us-east-1" in name:
+            await asyncio.sleep(0.01)
+            raise Interrupted
+        try:
+            await asyncio.sleep(0.5)
+        except asyncio.CancelledError:
+            cancelled.append(name)
+            raise
+        finished.append(name)
+
+    async with fake.async_client() as fs:
+        with pytest.raises(Interrupted):
+            await fs.each_region(fn)
+        assert len(cancelled) == 2  # cancelled, and awaited, before each_region raised
+        await asyncio.sleep(0.6)
+    assert finished == []
 
 
 @pytest.mark.async_only

@@ -250,14 +250,34 @@ def test_a_bad_argument_is_refused_before_anything_is_sent(
 def test_fn_that_is_not_callable_is_refused_before_anything_is_sent(
     connect: Connect[Fluidstack],
 ) -> None:
-    """Every other argument is checked before anything is sent; `fn` is not: a
-    non-callable is called once per region, after `/regions` is fetched, and each
-    region's outcome is the same TypeError."""
     fake = FakeAPI()
     with connect(fake) as fs:
-        with pytest.raises(InvalidParameterError, match="fn"):
+        with pytest.raises(InvalidParameterError, match=r"^fn must be callable, got NoneType$"):
             fs.each_region(None)  # type: ignore[arg-type]
     assert fake.requests == []
+
+
+def _type_name(region: object) -> str:
+    return type(region).__name__
+
+
+plain_function: Any = _type_name  # (not a coroutine function, as each_region is typed)
+
+
+def test_a_plain_function_is_called_for_each_region_too(
+    connect: Connect[Fluidstack],
+) -> None:
+    """Review of issue 21: the async client awaited what `fn` returned, so a plain
+    function's value was a TypeError in every region's place."""
+    fake = FakeAPI(regions=["us-east-1", "eu-west-1"])
+    with connect(fake) as fs:
+        outcomes = fs.each_region(plain_function)
+    names = {name: str(type_name).removeprefix("Async") for name, type_name in outcomes.items()}
+    assert names == {"us-east-1": "RegionClient", "eu-west-1": "RegionClient"}
+
+
+def _names_of(region: Any) -> list[str]:  # (an async function, whatever the client)
+    return [i.name for i in region.instances.list()]
 
 
 # -- the docs' case, and waiters inside --------------------------------------------------
@@ -332,3 +352,7 @@ def test_max_concurrency_bounds_the_regions_called_at_once(limit: int | None, re
     assert gauge.peak == expected  # as many at once as allowed, never more
     waves = -(-regions // expected)
     assert waves * hold <= elapsed < waves * hold + 0.4  # concurrently, in `waves` turns
+
+
+class Interrupted(BaseException):
+    """What is no Exception: a KeyboardInterrupt, a SystemExit, a framework's own."""
