@@ -138,6 +138,24 @@ OWNED_HEADERS = frozenset(
         "accept-encoding",
     }
 )
+# Headers that are about the connection or a proxy rather than the request (hop by hop,
+# RFC 9110 7.6.1), or that ask a server to act as another method would: a copy's
+# headers go on every request, a waiter's GET included, so none of these is taken.
+REFUSED_HEADERS = frozenset(
+    {
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "proxy-connection",
+        "x-http-method",
+        "x-http-method-override",
+        "x-method-override",
+    }
+)
 # RFC 9110 5.1 and 5.5: a name is a token; a value is visible text, spaces and tabs
 # within (no CR, LF or NUL: a header that would split or end the request).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -156,9 +174,16 @@ def extra_header_fields(headers: object) -> dict[str, str]:
     for name, value in headers.items():
         if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
             raise InvalidParameterError(f"extra_headers: {_shown(name)} is not a header name")
-        if name.lower() in OWNED_HEADERS:
+        # (Servers behind CGI-style gateways read X_Project_Id as X-Project-Id.)
+        folded = name.lower().replace("_", "-")
+        if folded in OWNED_HEADERS:
             raise InvalidParameterError(
                 f"extra_headers: {name} is set by the client itself and cannot be added"
+            )
+        if folded in REFUSED_HEADERS or folded.startswith("proxy-"):
+            raise InvalidParameterError(
+                f"extra_headers: {name} is about the connection, a proxy or the method, not "
+                "the request, and cannot be added"
             )
         if not isinstance(value, str) or _FIELD_VALUE.fullmatch(value) is None:
             # (the value is not shown: a header often carries a credential)

@@ -357,6 +357,45 @@ def test_a_header_the_client_owns_is_refused_in_any_case(kind: str, name: str) -
         assert leaks(str(exc)) == []
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", ["X_Project_Id", "content_type", "Content_Length"])
+def test_an_owned_header_spelled_with_underscores_is_refused(kind: str, name: str) -> None:
+    """Review of issue 21: CGI-style gateways read `X_Project_Id` as `X-Project-Id`,
+    which would override the project the client sends."""
+    exc = _refused(kind, {name: SECRET})
+    assert str(exc) == f"extra_headers: {name} is set by the client itself and cannot be added"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Keep-Alive",
+        "TE",
+        "Trailer",
+        "Upgrade",
+        "Expect",
+        "Proxy-Authorization",
+        "proxy-anything",
+        "X-HTTP-Method-Override",
+        "X_HTTP_Method",
+        "X-Method-Override",
+    ],
+)
+def test_a_header_about_the_connection_a_proxy_or_the_method_is_refused(
+    kind: str, name: str
+) -> None:
+    """Review of issue 21: `X-HTTP-Method-Override: DELETE` on a copy would turn a
+    waiter's GET into a delete on a server that honours it; hop-by-hop headers and a
+    proxy's credentials are not the request's."""
+    exc = _refused(kind, {"X-Fine": "1", name: SECRET})
+    assert str(exc) == (
+        f"extra_headers: {name} is about the connection, a proxy or the method, not the "
+        "request, and cannot be added"
+    )
+    assert leaks(str(exc)) == []
+
+
 INVALID_NAMES: list[object] = [
     "",
     " ",
