@@ -199,11 +199,15 @@ def display_url(url: httpx.URL, redactor: Redactor = NO_SECRET) -> str:
 
 def redacted_request(request: httpx.Request, redactor: Redactor = NO_SECRET) -> httpx.Request:
     """A copy of `request` fit to keep on an exception: `Authorization` redacted, and
-    the token scrubbed from its URL (a redirect hop's URL comes from the server)."""
-    headers = request.headers.copy()
-    headers.pop("Content-Length", None)  # set again for the (scrubbed) content
-    if "Authorization" in headers:
-        headers["Authorization"] = REDACTED
+    the token scrubbed from its other headers' values (a cookie the server set holds
+    what it chose) and from its URL (a redirect hop's URL comes from the server)."""
+    headers = httpx.Headers(
+        [
+            (k, REDACTED.encode() if k.lower() == b"authorization" else redactor.bytes(v))
+            for k, v in request.headers.raw
+            if k.lower() != b"content-length"  # set again for the (scrubbed) content
+        ]
+    )
     try:
         content = redactor.bytes(request.content)  # a token request's form holds a secret
     except httpx.RequestNotRead:

@@ -186,7 +186,8 @@ class APIError(FluidstackError):
 
     Attributes:
         message: What went wrong, without the method and URL.
-        request: The request sent, with `Authorization` redacted, or None.
+        request: The request sent, with `Authorization` redacted and the token
+            scrubbed from its other headers and URL, or None.
     """
 
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:

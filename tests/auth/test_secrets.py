@@ -57,9 +57,11 @@ from fluidstack_client import (
     ConflictError,
     Fluidstack,
     FluidstackError,
+    InternalServerError,
     NotFoundError,
     RedirectError,
     RegionNotFoundError,
+    RetryPolicy,
 )
 from fluidstack_client._body import MAX_ERROR_BODY
 from fluidstack_client._error_mapping import transport_error
@@ -302,6 +304,29 @@ async def test_token_never_in_exceptions(server: ScriptedServer) -> None:
     texts = [str(exc), repr(exc), exc.message, repr(exc.request), repr(exc.request.headers)]
     assert not [t for t in texts if TOKEN in t]
     assert "[REDACTED]" in exc.message
+
+
+async def test_a_cookie_the_server_set_with_the_token_is_scrubbed_from_the_request_kept(
+    server: ScriptedServer,
+) -> None:
+    """Review of issue 21: only `Authorization` was redacted on the request an error or
+    a raw response keeps; a cookie the server set to the token went back in clear."""
+    server.queue(
+        Reply(json=[], headers={"Set-Cookie": f"session={TOKEN}; Path=/"}),
+        Reply(500, {"message": "x"}),
+    )
+    async with AsyncFluidstack(
+        TOKEN, base_url=server.url, retry_policy=RetryPolicy(max_retries=0)
+    ) as fs:
+        await fs.keys.list()
+        with pytest.raises(InternalServerError) as info:
+            await fs.keys.list()
+    assert server.requests[-1].headers["cookie"] == f"session={TOKEN}"  # sent, as set
+    request = info.value.request
+    assert request is not None
+    assert request.headers["cookie"] == f"session={REDACTED}"
+    assert request.headers["authorization"] == REDACTED
+    assert TOKEN not in repr(request.headers.raw)
 
 
 async def test_token_in_a_status_message_is_scrubbed(server: ScriptedServer) -> None:
