@@ -49,7 +49,13 @@ from ._credentials import (
     credentials_error,
 )
 from ._credentials import resolve as resolve_credentials
-from ._error_mapping import status_error, transport_error, validation_error
+from ._error_mapping import (
+    DELETED_BEFORE,
+    WRITE_MAY_BE_DONE,
+    status_error,
+    transport_error,
+    validation_error,
+)
 from ._generated.management.client import Client as GeneratedClient
 from ._generated.management.models import Error
 from ._generated.management.types import Response
@@ -352,7 +358,8 @@ class _AsyncClientBase:
             if response is not None:
                 # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
                 problem = f"with a body that does not match the spec ({detail})"
-                raise validation_error(response, problem) from None
+                write = _retry.is_write(response.request.method)
+                raise validation_error(response, problem, write=write) from None
             if not call.started:
                 # The generated code could not build the request from the arguments.
                 raise InvalidParameterError(f"cannot build the request: {clean(detail)}") from None
@@ -360,7 +367,8 @@ class _AsyncClientBase:
         parsed = result.parsed
         response = call.response
         if expect_body and (parsed is None or isinstance(parsed, Error)) and response is not None:
-            raise validation_error(response, "with no body the spec documents")
+            write = _retry.is_write(response.request.method)
+            raise validation_error(response, "with no body the spec documents", write=write)
         return cast(T, parsed)
 
     async def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
@@ -393,6 +401,7 @@ class _AsyncClientBase:
         refreshed = False
         renewed: Secret | None = None  # fetched after a 401, for the next attempt
         retries = 0
+        arrived = False  # an earlier attempt may have reached the server (and acted)
         while True:
             token = renewed or (None if operation is None else await self._token(request))
             renewed = None
@@ -405,6 +414,7 @@ class _AsyncClientBase:
                     self._retry, request.method, retries, error=exc, idempotent=idempotent
                 )
                 outcome = type(exc).__name__
+                arrived = arrived or _retry.may_have_arrived(exc)
                 unknown = None
                 if operation is not None and _retry.outcome_unknown(request.method, exc):
                     unknown = operation.name
@@ -428,7 +438,8 @@ class _AsyncClientBase:
                 if operation is not None and 200 <= status < 300:
                     documented = ", ".join(map(str, sorted(operation.success)))
                     problem = f"is not the success of {operation.name} (the spec says {documented})"
-                    raise validation_error(response, problem, redactor)
+                    write = _retry.is_write(request.method)
+                    raise validation_error(response, problem, redactor, write=write)
                 if status == 401 and token is not None and provider.can_refresh and not refreshed:
                     # Refused, not carried out: safe to send again, whatever the method.
                     provider.invalidate(token)
@@ -453,11 +464,12 @@ class _AsyncClientBase:
                 if delay is None:
                     if operation is None:
                         return response
-                    hint = note or self._hint(response)
+                    hint = note or self._hint(response, arrived=arrived)
                     if status == 401 and refreshed:
                         hint += provider.refused_hint
                     raise status_error(response, redactor, hint=hint)
                 outcome = f"status {status}"
+                arrived = arrived or status >= 500
             if failure is not None:
                 # Raised here, outside the except clause, so that it has no context:
                 # httpx's exception holds the request as sent (token and all), and
@@ -664,7 +676,14 @@ class _AsyncClientBase:
             limit=limit,
         )
 
-    def _hint(self, response: httpx.Response) -> str:
+    def _hint(self, response: httpx.Response, *, arrived: bool = False) -> str:
+        """What the error's text adds to the status (`arrived`: an earlier attempt of
+        the request may have reached the server)."""
+        method = response.request.method
+        if response.status_code >= 500 and _retry.is_write(method):
+            return WRITE_MAY_BE_DONE
+        if response.status_code == 404 and arrived and method == "DELETE":
+            return DELETED_BEFORE
         if (
             response.status_code == 404
             and self._api == "management"

@@ -221,13 +221,23 @@ _TRANSIENT_TLS = (
 )
 
 
+WRITE_DONE = "; the write was carried out (its status says so), only its answer is unreadable"
+DELETED_BEFORE = " (an earlier attempt may have deleted it: it is gone either way)"
+WRITE_MAY_BE_DONE = (
+    " (a write is not sent again: it may have been carried out before the server "
+    "failed; check before retrying)"
+)
+
+
 def validation_error(
-    response: httpx.Response, problem: str, redactor: Redactor = NO_SECRET
+    response: httpx.Response, problem: str, redactor: Redactor = NO_SECRET, *, write: bool = False
 ) -> APIResponseValidationError:
-    """The typed error for a 2xx the spec does not document, or a body that does not parse."""
+    """The typed error for a 2xx the spec does not document, or a body that does not
+    parse (`write`: of a request never sent twice, whose 2xx says it was done)."""
     response = safe_response(response, redactor)
+    done = WRITE_DONE if write and 200 <= response.status_code < 300 else ""
     return APIResponseValidationError(
-        f"{response.status_code} {clean(problem, redactor)}; body starts: "
+        f"{response.status_code} {clean(problem, redactor)}{done}; body starts: "
         f"{snippet(response) or '(empty)'}",
         response=response,
     )

@@ -114,13 +114,22 @@ def is_retryable_error(method: str, error: Exception) -> bool:
     return method.upper() in IDEMPOTENT_METHODS and isinstance(error, _MAYBE_SENT)
 
 
+def is_write(method: str) -> bool:
+    """A request that is never sent twice (a POST): what it asked for may have been
+    done even when its answer says otherwise or cannot be read."""
+    return method.upper() not in IDEMPOTENT_METHODS
+
+
 def outcome_unknown(method: str, error: Exception) -> bool:
     """A write whose request may have reached the server before `error` ended it: it
     may have been carried out (an AmbiguousWriteError). Only a failure that provably
     happened before anything was sent (no connection, no pooled connection, a request
     that could not be built) says it was not."""
-    if method.upper() in IDEMPOTENT_METHODS:
-        return False
+    return is_write(method) and may_have_arrived(error)
+
+
+def may_have_arrived(error: Exception) -> bool:
+    """Whether the request may have reached the server before `error` ended it."""
     return not isinstance(error, (*_NEVER_SENT, httpx.LocalProtocolError))
 
 

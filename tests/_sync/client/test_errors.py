@@ -1400,6 +1400,55 @@ def _assert_ambiguous(exc: BaseException, write: Write, url: str) -> None:
     assert exc.request.headers["Authorization"] == REDACTED
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize("name", WRITE_NAMES)
+def test_a_write_answered_with_a_5xx_says_it_may_have_been_carried_out(
+    name: str, status: int, server: ScriptedServer
+) -> None:
+    """Review of issue 21: a 502 or 504 is a gateway's answer, not the API's; the
+    write behind it may have been done, and a plain InternalServerError invited a
+    second create. The error stays what the status says; its text says so."""
+    write = WRITES[name]
+    server.default = Reply(status, {"message": "upstream trouble"})
+    with _writer(write, server.url) as client:
+        with pytest.raises(InternalServerError) as info:
+            write.invoke(client)
+    assert str(info.value).endswith(
+        "upstream trouble (a write is not sent again: it may have been carried out before "
+        "the server failed; check before retrying)"
+    )
+    assert [r.method for r in server.requests] == ["POST"]
+
+
+def test_a_read_answered_with_a_5xx_says_nothing_of_writes(server: ScriptedServer) -> None:
+    server.default = Reply(502, {"message": "upstream trouble"})
+    with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+        with pytest.raises(InternalServerError) as info:
+            fs.keys.list()
+    assert str(info.value).endswith("upstream trouble")
+    assert "write" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", [n for n in WRITE_NAMES if WRITES[n].body_read])
+def test_a_write_whose_2xx_answer_is_unreadable_says_it_was_carried_out(
+    name: str, server: ScriptedServer
+) -> None:
+    """Review of issue 21: a create answered 201 with a body that is no instance was
+    an APIResponseValidationError that did not say the instance exists."""
+    write = WRITES[name]
+    page = b"<html>maintenance</html>"
+    server.default = Reply(write.status, body=page, content_type="text/html")
+    with _writer(write, server.url) as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            write.invoke(client)
+    text = str(info.value)
+    assert f"{write.status} with a body that does not match the spec" in text
+    assert "; the write was carried out (its status says so), only its answer is unreadable;" in (
+        text
+    )
+    assert [r.method for r in server.requests] == ["POST"]
+
+
 @pytest.mark.parametrize("loss", sorted(BEFORE_THE_STATUS))
 @pytest.mark.parametrize("name", WRITE_NAMES)
 def test_a_write_whose_answer_is_lost_is_an_ambiguous_write(

@@ -37,6 +37,7 @@ from fluidstack_client import (
     ClientCredentials,
     Fluidstack,
     InternalServerError,
+    NotFoundError,
     RateLimitError,
     RegionClient,
     RetryPolicy,
@@ -507,6 +508,32 @@ def test_a_regional_delete_is_retried_after_a_read_timeout(
     with _region(server.url, timeout=0.1) as east:
         east.instances.delete(INSTANCE_ID)
     assert [r.method for r in server.requests] == ["DELETE", "DELETE"]
+
+
+@pytest.mark.parametrize(
+    "first", [Reply(drop=True), Reply(503, {"message": "busy"})], ids=["dropped", "503"]
+)
+def test_a_delete_retried_into_a_404_says_an_earlier_attempt_may_have_done_it(
+    server: ScriptedServer, unslept_waits: list[float], first: Reply
+) -> None:
+    """Review of issue 21: the first DELETE may have been carried out before its answer
+    was lost; the retry's 404 then told the caller the instance never was."""
+    server.queue(first, Reply(404, {"message": "instance not found"}))
+    with _region(server.url) as east:
+        with pytest.raises(NotFoundError) as info:
+            east.instances.delete(INSTANCE_ID)
+    assert str(info.value).endswith(
+        "404 instance not found (an earlier attempt may have deleted it: it is gone either way)"
+    )
+    assert [r.method for r in server.requests] == ["DELETE", "DELETE"]
+
+
+def test_a_delete_answered_404_at_once_says_only_not_found(server: ScriptedServer) -> None:
+    server.default = Reply(404, {"message": "instance not found"})
+    with _region(server.url) as east:
+        with pytest.raises(NotFoundError) as info:
+            east.instances.delete(INSTANCE_ID)
+    assert str(info.value).endswith(": 404 instance not found")
 
 
 # -- a write whose answer may be lost: never sent twice, and only "ambiguous" if it left ----------
