@@ -7,6 +7,7 @@ uses only these, so that `scripts/unasync.py` can derive the sync client from it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import weakref
@@ -28,6 +29,7 @@ __all__ = [
     "check_deadline",
     "check_loop",
     "deadline",
+    "error_body_deadline",
     "install_deadline",
     "sleep",
     "slot",
@@ -39,6 +41,11 @@ T = TypeVar("T")
 # Whether this task's attempt is still waiting for the gate (`slot`): a deadline that
 # passes then means nothing was sent (httpx.PoolTimeout, as the sync client says).
 _at_gate: ContextVar[bool] = ContextVar("fluidstack_client_at_gate", default=False)
+# When this task's attempt must end (the loop's clock), for an error body's own.
+_deadline_at: ContextVar[float | None] = ContextVar("fluidstack_client_deadline", default=None)
+# An error body's read ends this long before the attempt's deadline, so that it ends
+# in the reader (what arrived is kept) rather than as the attempt's ReadTimeout.
+ERROR_BODY_MARGIN = 0.05
 
 
 class deadline:  # lower case: used like a function, `async with deadline(5):`
@@ -46,16 +53,18 @@ class deadline:  # lower case: used like a function, `async with deadline(5):`
     body) to `seconds`; past it, raise httpx.ReadTimeout (httpx.PoolTimeout while the
     request still waited for the gate: nothing was sent)."""
 
-    __slots__ = ("_seconds", "_timeout")
+    __slots__ = ("_at", "_seconds", "_timeout")
 
     def __init__(self, seconds: float | None) -> None:
         self._seconds = seconds
         self._timeout: asyncio.Timeout | None = None
+        self._at: Any = None
 
     async def __aenter__(self) -> None:
         if self._seconds is not None:
             self._timeout = asyncio.timeout(self._seconds)
             await self._timeout.__aenter__()
+            self._at = _deadline_at.set(self._timeout.when())
 
     async def __aexit__(
         self,
@@ -65,6 +74,7 @@ class deadline:  # lower case: used like a function, `async with deadline(5):`
     ) -> None:
         if self._timeout is None:
             return
+        _deadline_at.reset(self._at)
         try:
             await self._timeout.__aexit__(exc_type, exc, tb)
         except TimeoutError as expired:
@@ -80,6 +90,16 @@ class deadline:  # lower case: used like a function, `async with deadline(5):`
 
 def check_deadline() -> None:
     """Raise if the current deadline has passed (the async deadline cancels by itself)."""
+
+
+def error_body_deadline(active: bool) -> contextlib.AbstractAsyncContextManager[object]:
+    """Around the read of an error's body (`active`): a deadline a moment before the
+    attempt's, raising TimeoutError there, so that the reader keeps what arrived (the
+    status came: the outcome is known) instead of the attempt ending in a timeout."""
+    at = _deadline_at.get() if active else None
+    if at is None:
+        return contextlib.nullcontext()
+    return asyncio.timeout_at(at - ERROR_BODY_MARGIN)
 
 
 class slot:  # lower case: used like a function, `async with slot(gate):`

@@ -30,6 +30,7 @@ from ._async_backend import (
     check_deadline,
     check_loop,
     deadline,
+    error_body_deadline,
     install_deadline,
     sleep,
     slot,
@@ -641,12 +642,13 @@ class _AsyncClientBase:
                 reader.feed(response.content)
             else:
                 try:
-                    async for chunk in response.aiter_raw():
-                        reader.feed(chunk)
-                        if reader.done:
-                            break
-                        check_deadline()
-                except httpx.TransportError:
+                    async with error_body_deadline(not success):
+                        async for chunk in response.aiter_raw():
+                            reader.feed(chunk)
+                            if reader.done:
+                                break
+                            check_deadline()
+                except (httpx.TransportError, TimeoutError):
                     if success:
                         raise
                     # An error's status arrived (the write was refused, or failed): a body

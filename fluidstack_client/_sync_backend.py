@@ -10,6 +10,7 @@ headers are bounded by httpx's per-read timeout alone.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from threading import Lock, Semaphore
@@ -31,6 +32,7 @@ __all__ = [
     "check_deadline",
     "check_loop",
     "deadline",
+    "error_body_deadline",
     "install_deadline",
     "sleep",
     "slot",
@@ -72,6 +74,12 @@ def check_deadline() -> None:
     left = _remaining()
     if left is not None and left <= 0:
         raise httpx.ReadTimeout("no complete response within the attempt's deadline")
+
+
+def error_body_deadline(active: bool) -> contextlib.AbstractContextManager[object]:
+    """Nothing to add: a stalled error body already ends in the reader, as the socket's
+    own timeouts (set from the deadline) raise httpx.ReadTimeout there."""
+    return contextlib.nullcontext()
 
 
 class slot:  # lower case: used like a function, `with slot(gate):`

@@ -61,6 +61,7 @@ from ._sync_backend import (
     check_deadline,
     check_loop,
     deadline,
+    error_body_deadline,
     install_deadline,
     sleep,
     slot,
@@ -641,12 +642,13 @@ class _ClientBase:
                 reader.feed(response.content)
             else:
                 try:
-                    for chunk in response.iter_raw():
-                        reader.feed(chunk)
-                        if reader.done:
-                            break
-                        check_deadline()
-                except httpx.TransportError:
+                    with error_body_deadline(not success):
+                        for chunk in response.iter_raw():
+                            reader.feed(chunk)
+                            if reader.done:
+                                break
+                            check_deadline()
+                except (httpx.TransportError, TimeoutError):
                     if success:
                         raise
                     # An error's status arrived (the write was refused, or failed): a body

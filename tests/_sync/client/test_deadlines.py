@@ -27,8 +27,10 @@ from support.hostile_server import Conn, HostileServer
 from fluidstack_client import (
     DEFAULT_TIMEOUT,
     APITimeoutError,
+    ConflictError,
     Fluidstack,
     FluidstackError,
+    NotFoundError,
 )
 from fluidstack_client._sync_backend import _DeadlineBackend, _DeadlineStream
 
@@ -169,6 +171,41 @@ def test_dripped_body_through_a_user_http_client_ends_within_one_read_timeout() 
             exc, elapsed = timed_failure(fs.keys.list)
     assert isinstance(exc, APITimeoutError)
     assert elapsed < 1 + 1 + 0.5
+
+
+def stalled_error(status: int) -> Callable[[Conn], None]:
+    """An error's status and the start of its body, then nothing more."""
+
+    def answer(conn: Conn) -> None:
+        conn.send(head(status, {**JSON, "Content-Length": "100"}) + b'{"message": "no su')
+        conn.hold()
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("status", "call", "expected"),
+    [
+        (404, lambda fs: fs.keys.list(), NotFoundError),
+        (409, lambda fs: fs.keys.register(name="k", key=samples.SSH_KEY["key"]), ConflictError),
+    ],
+    ids=["404 to a read", "409 to a write"],
+)
+def test_an_error_whose_body_stalls_is_its_status_error_at_the_deadline(
+    status: int, call: Callable[[Any], Any], expected: type[FluidstackError]
+) -> None:
+    """Review of issue 21: the status came, so the outcome is known (a 404, a refused
+    write); the async client took the attempt's deadline for a lost answer, retried a
+    GET and called a refused POST ambiguous, where the sync client kept the status."""
+    with HostileServer(stalled_error(status)) as server:
+        with Fluidstack(TOKEN, base_url=f"{server.url}{API}", retry_policy=FAST, timeout=0.3) as fs:
+            started = time.monotonic()
+            with pytest.raises(expected) as info:
+                call(fs)
+            elapsed = time.monotonic() - started
+        assert server.count("GET") + server.count("POST") == 1
+    assert elapsed < 0.3 + 0.2
+    assert f": {status} " in str(info.value)
 
 
 def test_fast_calls_are_unaffected_and_the_client_recovers() -> None:
