@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import _validate, _waiting
 from ._async_backend import ASYNC, call_back, monotonic
 from ._async_send import with_raw_response
+from ._error_mapping import validation_error
 from ._generated.management.types import Response
 from ._generated.region.api.capabilities import list_capabilities
 from ._generated.region.api.capacity import list_capacity
@@ -105,7 +106,8 @@ class _AsyncRegionResource:
     async def _wait(
         self,
         poll: Callable[[AsyncRegionClient], Awaitable[RawResponse[M]]],
-        what: str,
+        kind: str,
+        subject: uuid.UUID,
         *,
         until: frozenset[str] | None,
         fail_on: frozenset[str],
@@ -114,6 +116,7 @@ class _AsyncRegionResource:
     ) -> M | None:
         """Poll until the state is in `until` (None: until the poll answers 404), on the
         schedule `_waiting` decides. Returns the last object seen (None when gone)."""
+        what = f"{kind} {subject}"
         client = self._client
         clock = client._shared.clock
         now = monotonic if clock is None else clock.now
@@ -147,6 +150,9 @@ class _AsyncRegionResource:
                 retry_after = _waiting.retry_after_of(exc)
             else:
                 last = raw.parse()
+                if last.id != subject:  # (a cache or proxy answering for another)
+                    problem = f"is {kind} {last.id}, not the {subject} polled for"
+                    raise validation_error(raw.http_response, problem)
                 retry_after = parse_retry_after(raw.headers.get("Retry-After"))
                 state = str(last.state)
                 if state != seen:
@@ -398,7 +404,8 @@ class AsyncRegionInstances(_AsyncRegionResource):
             _validate.callback(on_change, "on_change", coroutines=ASYNC)
         waited = await self._wait(
             lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
-            f"instance {instance}",
+            "instance",
+            instance,
             until=done,
             fail_on=failed,
             timeout=seconds,
@@ -438,7 +445,8 @@ class AsyncRegionInstances(_AsyncRegionResource):
             _validate.callback(on_change, "on_change", coroutines=ASYNC)
         await self._wait(
             lambda client: client.instances.with_raw_response.get(instance, project_id=project_id),
-            f"instance {instance}",
+            "instance",
+            instance,
             until=None,
             fail_on=frozenset(),
             timeout=seconds,
@@ -568,7 +576,8 @@ class AsyncProjects(_AsyncRegionResource):
             _validate.callback(on_change, "on_change", coroutines=ASYNC)
         await self._wait(
             lambda client: client.projects.with_raw_response.get(project),
-            f"project {project}",
+            "project",
+            project,
             until=None,
             fail_on=frozenset(),
             timeout=seconds,

@@ -841,6 +841,21 @@ async def test_a_poll_answered_with_a_body_that_is_no_instance_ends_the_wait(
     assert len(server.requests) == 1
 
 
+@pytest.mark.parametrize("call", ["wait", "wait_deleted"])
+async def test_a_poll_answered_with_another_instance_ends_the_wait(
+    server: ScriptedServer, call: str
+) -> None:
+    """Review of issue 21: a cache or a proxy answering with another instance (already
+    running) ended a wait as if the one polled for were."""
+    other = uuid.UUID(int=7)
+    server.default = Reply(json=instance_body("running", id=str(other)))
+    async with scripted(server) as east:
+        with pytest.raises(APIResponseValidationError) as caught:
+            await getattr(east.instances, call)(INSTANCE_ID)
+    assert f"200 is instance {other}, not the {INSTANCE_ID} polled for" in str(caught.value)
+    assert len(server.requests) == 1
+
+
 # -- progress: the log and on_change ---------------------------------------------------------
 
 
