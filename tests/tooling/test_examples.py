@@ -72,7 +72,9 @@ def check_quickstart(out: str) -> None:
         r"^ +gpu-eval-0 +stopped +eu-west-1 +ip=-$",
         r"^  demo-laptop +ssh-ed25519 AAAA",
         r"^  ✓ survived +3 instances after retries$",
-        r"^  ✗ InternalServerError +POST .*/invitations: 503 injected fault: 503$",
+        r"^  ✗ InternalServerError +POST .*/invitations: 503 injected fault: 503 \(a write is not "
+        r"sent again: it may have been carried out before the server failed; check before "
+        r"retrying\)$",
         r"^  invitation requests sent +1$",
     )
     retries = re.findall(r"↻ retrying GET /api/v1alpha1/instances after status 500", out)
