@@ -23,7 +23,7 @@ from typing import Any, ClassVar, ParamSpec, Self, TypeVar, cast
 
 import httpx
 
-from . import _body, _logs, _operations, _redirects, _retry
+from . import _body, _fork, _logs, _operations, _redirects, _retry
 from ._async_backend import (
     Semaphore,
     SingleFlight,
@@ -120,6 +120,26 @@ class _AsyncShared:
         self.clock: Clock | None = None
         self._writer: httpx.AsyncClient | None = None
         self._writer_lock = threading.Lock()  # never held across an await
+        self._max_connections = max_connections
+        # How to make the pool anew in a forked child (None: the user's, which cannot
+        # be); `inherited` marks a user's pool in a child, refused from then on.
+        self.make_http: Callable[[], httpx.AsyncClient] | None = None
+        self.inherited = False
+        _fork.track(self)
+
+    def _after_fork(self) -> None:
+        """In a child process: nothing the parent's requests use is used again. Its
+        sockets are dropped, not closed (closing could end the parent's sessions)."""
+        if self.make_http is not None:
+            self.http = self.make_http()
+        else:
+            self.inherited = True
+        self._writer = None
+        self._writer_lock = threading.Lock()
+        self.gate = Semaphore(self._max_connections)
+        self.regions_fetch = SingleFlight()
+        self.loop = None
+        self.credentials._after_fork()
 
     def http_for(self, method: str) -> httpx.AsyncClient:
         """The pool a request goes over: writes get fresh connections when we own the
@@ -208,6 +228,7 @@ class _AsyncClientBase:
                 resolved_timeout,
                 httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
             )
+            self._shared.make_http = lambda: _new_http(resolved_timeout, limits)
         self._owns_http = http_client is None
         self._bind(url, resolved_timeout, policy)
 
@@ -397,6 +418,12 @@ class _AsyncClientBase:
         is retried like an idempotent request, and any status that is not retried is
         returned for the credentials provider to read.
         """
+        if self._shared.inherited:
+            raise FluidstackError(
+                "this client's http_client was made before os.fork(), and a child process "
+                "cannot share its connections with the parent (their answers would mix): "
+                "make the client, and its http_client, in the child (nothing was sent)"
+            )
         provider = self._shared.credentials
         idempotent = True if operation is None else None
         refreshed = False

@@ -91,6 +91,12 @@ class TokenProvider:
         self._flights: dict[type[Any], Any] = {}
         self._flights_lock = threading.Lock()
 
+    def _after_fork(self) -> None:
+        """In a forked child: forget the parent's fetches in flight and their locks (a
+        subclass forgets its cached token too, and calls this)."""
+        self._flights = {}
+        self._flights_lock = threading.Lock()
+
     def current(self) -> Secret | None:
         """A token that is still good, or None: the client then runs `refresh()`."""
         raise NotImplementedError
@@ -193,6 +199,12 @@ class _Cached(TokenProvider):
         super().__init__()
         self._lock = threading.Lock()
         self._token: Secret | None = None
+        self._refresh_at = 0.0
+
+    def _after_fork(self) -> None:
+        super()._after_fork()
+        self._lock = threading.Lock()
+        self._token = None
         self._refresh_at = 0.0
 
     def current(self) -> Secret | None:

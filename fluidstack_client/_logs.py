@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 
+from . import _fork
 from .errors import ConfigurationError
 
 LOG_ENV = "FLUIDSTACK_LOG"
@@ -22,6 +23,14 @@ LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _lock = threading.Lock()
 _done = False
+
+
+def _unlock_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()  # (another thread may have held it at the fork)
+
+
+_fork.on_fork(_unlock_after_fork)
 
 
 def from_environment() -> None:

@@ -35,6 +35,8 @@ from typing import Generic, TypeVar
 
 import httpx
 
+from . import _fork
+
 S = TypeVar("S")
 MESSAGE_CHARS = 500  # server text in str(exc) is cut here
 REDACTED = "[REDACTED]"
@@ -355,6 +357,14 @@ LOGGERS = (
 _live: weakref.WeakSet[Redactor] = weakref.WeakSet()
 _lock = threading.Lock()
 _installed = False
+
+
+def _unlock_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()  # (another thread may have held it at the fork)
+
+
+_fork.on_fork(_unlock_after_fork)
 
 
 class _Scrub(logging.Filter):
