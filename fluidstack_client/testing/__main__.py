@@ -33,7 +33,12 @@ import httpx
 from fluidstack_client._config import is_loopback
 
 from ._errors import FakeUsageError
-from ._fake import FakeAPI, checked_origin
+from ._fake import (
+    DEFAULT_MAX_RECORDED_BODY,
+    DEFAULT_MAX_RECORDED_REQUESTS,
+    FakeAPI,
+    checked_origin,
+)
 from ._regional import DEFAULT_DURATIONS, DEFAULT_SECONDS_PER_REQUEST, TRANSIENT
 from ._schema import KIND_BY_ARGUMENT
 from ._server import FakeServer
@@ -154,6 +159,20 @@ def _parser() -> argparse.ArgumentParser:
         "states)",
     )
     parser.add_argument(
+        "--max-recorded-requests",
+        type=int,
+        default=DEFAULT_MAX_RECORDED_REQUESTS,
+        metavar="N",
+        help=f"requests kept in its log, the newest (default {DEFAULT_MAX_RECORDED_REQUESTS:,})",
+    )
+    parser.add_argument(
+        "--max-recorded-body",
+        type=int,
+        default=DEFAULT_MAX_RECORDED_BODY,
+        metavar="BYTES",
+        help=f"bytes of each request's body kept (default {DEFAULT_MAX_RECORDED_BODY:,})",
+    )
+    parser.add_argument(
         "--duration",
         type=_duration,
         action="append",
@@ -250,6 +269,8 @@ def _serve(args: argparse.Namespace) -> int:
             token_lifetime=args.token_lifetime,
             durations=dict(args.duration),
             seconds_per_request=args.seconds_per_request,
+            max_recorded_requests=args.max_recorded_requests,
+            max_recorded_body=args.max_recorded_body,
             **seed,
         )
     except FakeUsageError as exc:

@@ -48,6 +48,12 @@ API_PATH = "/api/v1alpha1"
 """The versioned path of the API: `base_url` is the fake's origin followed by it."""
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 ROLES = ("admin", "editor", "viewer")
+DEFAULT_MAX_RECORDED_REQUESTS = 10_000
+"""How many requests a fake keeps in `requests` by default (the newest)."""
+DEFAULT_MAX_RECORDED_BODY = 16 * 1024
+"""How many bytes of a request's body a fake keeps by default."""
+REFUSED_BODY = 1024
+"""How many bytes of a refused (401, 403) request's body a fake keeps, at most."""
 _REGIONAL = re.compile(r"^/regional/(?P<region>[^/]+)" + re.escape(API_PATH) + r"(?P<rest>/.*)$")
 
 
@@ -245,6 +251,10 @@ class FakeAPI:
             or `deleting` (any of them; the rest keep their default of 2).
         seconds_per_request: Seconds of the fake's clock each request takes
             (default 1; 0: only `advance()` moves it).
+        max_recorded_requests: How many requests `requests` keeps, the newest
+            (default 10,000): a fake serving many jobs for hours stays bounded.
+        max_recorded_body: How many bytes of each request's body are kept (default
+            16 KiB); of a refused request's (401, 403), 1 KiB at most.
 
     Raises:
         FakeUsageError: Seed data that does not fit the spec (every problem is
@@ -269,7 +279,8 @@ class FakeAPI:
         projects: The organization's projects, as dicts.
         filesystems: The filesystems of every region, as dicts.
         node_pools: The clusters' node pools, as dicts.
-        requests: Every request received, oldest first.
+        requests: The requests received, oldest first (at most the newest
+            `max_recorded_requests`).
     """
 
     def __init__(
@@ -292,6 +303,8 @@ class FakeAPI:
         token_lifetime: float = 3600.0,
         durations: Mapping[str, float] | None = None,
         seconds_per_request: float = DEFAULT_SECONDS_PER_REQUEST,
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
+        max_recorded_body: int = DEFAULT_MAX_RECORDED_BODY,
     ) -> None:
         for what, value in (
             ("token", token),
@@ -301,6 +314,11 @@ class FakeAPI:
             _check_credential(what, value)
         _check_number("token_lifetime", token_lifetime, minimum=0.0, exclusive=True)
         check_seconds("seconds_per_request", seconds_per_request)
+        _check_whole("max_recorded_requests", max_recorded_requests, minimum=1)
+        _check_whole("max_recorded_body", max_recorded_body, minimum=0)
+        self.max_recorded_requests = max_recorded_requests
+        self.max_recorded_body = max_recorded_body
+        self._received = 0
         self.token = token
         self.client_id = client_id
         self.client_secret = client_secret
@@ -731,7 +749,8 @@ class FakeAPI:
         if path == TOKEN_PATH:
             operation = "OAuthToken"
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, operation, region, lower, body))
+            self._received += 1
+            number = self._received
             delay = sum(
                 lat.seconds
                 for lat in self._latencies
@@ -751,9 +770,20 @@ class FakeAPI:
                 self._life.advance(self, self._life.seconds_per_request)
             # Each answer names its request, as a real API's edge does (X-Request-Id):
             # for code that logs it for a support ticket (RawResponse.request_id).
-            response.headers.setdefault("X-Request-Id", f"req-{len(self.requests):06d}")
+            response.headers.setdefault("X-Request-Id", f"req-{number:06d}")
+            refused = response.status in (401, 403)  # (anyone can send those)
+            limit = min(self.max_recorded_body, REFUSED_BODY) if refused else self.max_recorded_body
+            self._record(RecordedRequest(method, path, operation, region, lower, body[:limit]))
         response.delay += delay
         return response
+
+    def _record(self, request: RecordedRequest) -> None:
+        """Keep `request`, and no more than `max_recorded_requests` (the oldest go, a
+        tenth at a time: amortised constant work per request)."""
+        self.requests.append(request)
+        over = len(self.requests) - self.max_recorded_requests
+        if over > 0:
+            del self.requests[: over + self.max_recorded_requests // 10]
 
     def _scope(self, path: str) -> tuple[str | None, str | None]:
         if path.startswith(API_PATH + "/") or path == API_PATH:
@@ -1067,6 +1097,11 @@ def _check_number(what: str, value: object, *, minimum: float, exclusive: bool =
     ):
         bound = f"{'greater than' if exclusive else 'at least'} {minimum:g}"
         raise FakeUsageError(f"{what} must be a finite number {bound}, got {value!r}")
+
+
+def _check_whole(what: str, value: object, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise FakeUsageError(f"{what} must be a whole number >= {minimum}, got {value!r}")
 
 
 def _check_count(count: object) -> None:

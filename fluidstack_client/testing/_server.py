@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import threading
@@ -17,7 +18,24 @@ from ._transport import request_path
 
 # Where a client on the same machine reaches a server listening on every interface.
 _LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
-_MAX_BODY = 64 * 1024 * 1024  # far above any request of the API
+# What one request may hold: far above any request of the API, and low enough that a
+# server many jobs share cannot be made to hold gigabytes or work for minutes.
+MAX_REQUEST_BODY = 8 * 1024 * 1024
+"""Bytes of a request body (413 past it)."""
+MAX_REQUEST_HEADERS = 64 * 1024
+"""Bytes of a request's header lines, names and values (431 past it)."""
+MAX_CHUNKS = 10_000
+"""Chunks of a chunked request body (400 past it)."""
+
+
+_LINGER_BYTES = 1024 * 1024  # read past a refusal at most, before closing
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 class App(Protocol):
@@ -34,11 +52,33 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every answer the server writes itself (framing, header limits, a request line
+        it cannot parse) in the API's `Error` shape, never the standard library's HTML
+        page; the connection is closed after it (what follows cannot be trusted)."""
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # (a line it could not parse: not 0.9)
+            self.request_version = "HTTP/1.1"
+        text = message or self.responses.get(code, ("error",))[0]
+        payload = json.dumps({"message": text}).encode()
+        try:
+            self.send_response(code, None)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(payload)
+        except OSError:
+            pass  # the client has gone: nothing to tell it
+
     def _handle(self) -> None:
-        body = self._body()
-        if body is None:
-            self.close_connection = True
-            self.send_error(400, "unreadable body framing (Content-Length or chunked)")
+        try:
+            self._check_headers()
+            body = self._body()
+        except _Refused as refused:
+            self.send_error(refused.status, refused.message)
+            self._linger()
             return
         answer = self.server.app.handle(
             self.command, request_path(self.path.encode("latin-1")), dict(self.headers), body
@@ -54,33 +94,63 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
-        self.wfile.write(answer.body)
+        if self.command != "HEAD":  # (headers only: a body would be read as the next answer)
+            self.wfile.write(answer.body)
 
-    def _body(self) -> bytes | None:
-        """The request body, or None when its framing cannot be read."""
+    def _linger(self) -> None:
+        """Close gently after answering a request not read to its end: stop sending,
+        then read (and drop) what is still coming, a little while, so that closing
+        with unread bytes (a reset) cannot wipe the answer before the client reads it."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            drained = 0
+            while drained < _LINGER_BYTES and (data := self.connection.recv(65536)):
+                drained += len(data)
+        except OSError:
+            pass
+
+    def _check_headers(self) -> None:
+        size = sum(len(name) + len(value) for name, value in self.headers.items())
+        if size > MAX_REQUEST_HEADERS:
+            raise _Refused(431, f"request headers over {MAX_REQUEST_HEADERS:,} bytes ({size:,})")
+
+    def _body(self) -> bytes:
+        """The request body, read in time linear in its size; _Refused when its framing
+        cannot be read or it is over the limits."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-                try:
-                    size = int(size_line, 16)
-                except ValueError:
-                    return None
-                if size > _MAX_BODY - sum(map(len, chunks)):
-                    return None
-                if size == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
+            return self._chunked()
         declared = self.headers.get("Content-Length")
         if declared is None:
             return b""
-        if not declared.strip().isdigit() or int(declared) > _MAX_BODY:
-            return None
+        if not declared.strip().isdigit():
+            raise _Refused(400, "unreadable body framing (Content-Length)")
         length = int(declared)
+        if length > MAX_REQUEST_BODY:
+            raise _Refused(413, f"request body over {MAX_REQUEST_BODY:,} bytes")
         return self.rfile.read(length) if length else b""
+
+    def _chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise _Refused(400, "unreadable body framing (chunked)") from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > MAX_REQUEST_BODY:
+                raise _Refused(413, f"request body over {MAX_REQUEST_BODY:,} bytes")
+            if len(chunks) >= MAX_CHUNKS:
+                raise _Refused(400, f"request body in over {MAX_CHUNKS:,} chunks")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
     do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = do_QUERY = _handle

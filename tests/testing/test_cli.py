@@ -200,6 +200,8 @@ def test_a_bad_public_url_is_refused_before_listening(public_url: str, reason: s
         (["--port", "http"], "argument --port: 'http' is not a port"),
         (["--token-lifetime", "0"], "argument --token-lifetime: '0' is not a number of seconds"),
         (["--token", "with space"], "FakeAPI(token=...) must be a non-empty string"),
+        (["--max-recorded-requests", "0"], "max_recorded_requests must be a whole number >= 1"),
+        (["--max-recorded-body", "-1"], "max_recorded_body must be a whole number >= 0"),
     ],
 )
 def test_bad_arguments_exit_2(args: list[str], reason: str) -> None:

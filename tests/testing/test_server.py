@@ -5,7 +5,10 @@ itself (chunked bodies, bad lengths, a client that hung up)."""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +17,7 @@ import pytest
 from fluidstack_client import Fluidstack
 from fluidstack_client.testing import FakeAPI, FakeServer, FakeUsageError, serve
 from fluidstack_client.testing._seed import PROJECT_B
-from fluidstack_client.testing._server import advertised_origin
+from fluidstack_client.testing._server import MAX_CHUNKS, advertised_origin
 
 # -- usage mistakes --------------------------------------------------------------------------
 
@@ -147,10 +150,14 @@ def test_serve_with_a_public_url_works_end_to_end() -> None:
 
 
 def _raw(server: FakeServer, request: bytes) -> bytes:
-    """What the server answers to `request`, sent as bytes on a connection of its own."""
+    """What the server answers to `request`, sent as bytes on a connection of its own
+    (a server that answers before it has read it all may cut the sending short)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
-        conn.sendall(request)
-        conn.shutdown(socket.SHUT_WR)
+        try:
+            conn.sendall(request)
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # answered and closed before the end: read the answer
         chunks = []
         while chunk := conn.recv(65536):
             chunks.append(chunk)
@@ -187,3 +194,136 @@ def test_a_client_that_hung_up_is_no_traceback(capfd: pytest.CaptureFixture[str]
     err = capfd.readouterr().err
     assert "RuntimeError: a real bug" in err  # a real error still shows
     assert "Broken pipe" not in err
+
+
+# -- a server many jobs share (issue 22) ------------------------------------------------------
+
+
+def _split(answer: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """The status line, headers (lower-case names) and body of one raw answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return status.encode(), headers, body
+
+
+def test_a_head_request_gets_headers_only_and_the_connection_stays_in_step() -> None:
+    """A body after a HEAD's headers would be read as the next answer on a kept-alive
+    connection."""
+    auth = b"Host: x\r\nAuthorization: Bearer t\r\n"
+    with serve(FakeAPI(token="t")) as server:
+        answer = _raw(
+            server,
+            b"HEAD /api/v1alpha1/regions HTTP/1.1\r\n" + auth + b"\r\n"
+            b"GET /api/v1alpha1/regions HTTP/1.1\r\n" + auth + b"Connection: close\r\n\r\n",
+        )
+        names = server.fake.region_names
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 405 ")
+    assert rest.startswith(b"HTTP/1.1 200 ")  # the GET's answer, right after the headers
+    assert [r["name"] for r in json.loads(_split(rest)[2])] == names
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "message"),
+    [
+        (b"NONSENSE\r\n\r\n", 400, "Bad request syntax ('NONSENSE')"),
+        (
+            b"POST /api/v1alpha1/user/keys HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+            400,
+            "unreadable body framing (Content-Length)",
+        ),
+        (
+            b"POST /api/v1alpha1/user/keys HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 9999999999\r\n\r\n",
+            413,
+            "request body over 8,388,608 bytes",
+        ),
+        (
+            b"GET /api/v1alpha1/regions HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(70))
+            + b"\r\n",
+            431,
+            "request headers over 65,536 bytes (70,",
+        ),
+        (
+            b"POST /api/v1alpha1/user/keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"\r\nzz\r\n",
+            400,
+            "unreadable body framing (chunked)",
+        ),
+    ],
+    ids=["request line", "Content-Length", "too large", "headers", "chunk size"],
+)
+def test_what_the_server_refuses_itself_is_the_apis_error_json(
+    request_bytes: bytes, status: int, message: str
+) -> None:
+    with serve(FakeAPI()) as server:
+        status_line, headers, body = _split(_raw(server, request_bytes))
+    assert status_line.startswith(f"HTTP/1.1 {status} ".encode())
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert json.loads(body)["message"].startswith(message)
+    assert int(headers["content-length"]) == len(body)
+
+
+def _chunked_post(chunks: int) -> bytes:
+    return (
+        b"POST /api/v1alpha1/user/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        + b"1\r\n \r\n" * chunks
+        + b"0\r\n\r\n"
+    )
+
+
+def test_a_body_in_many_tiny_chunks_is_read_in_linear_time_up_to_the_cap() -> None:
+    """40,000 one-byte chunks took 14-17 s of CPU (the size was summed again for each)."""
+    with serve(FakeAPI(token="t")) as server:
+        started = time.process_time()
+        accepted = _raw(server, _chunked_post(MAX_CHUNKS))
+        refused = _raw(server, _chunked_post(4 * MAX_CHUNKS))
+        cpu = time.process_time() - started
+    assert accepted.startswith(b"HTTP/1.1 400 ")  # read whole: the fake's own answer
+    assert b"request body" not in accepted
+    status, _, body = _split(refused)
+    assert status.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {"message": f"request body in over {MAX_CHUNKS:,} chunks"}
+    assert cpu < 2.0
+
+
+def test_the_request_log_keeps_the_newest_and_bodies_cut() -> None:
+    """Ten 30 MB unauthenticated POSTs added 300 MB to a shared fake's memory."""
+    fake = FakeAPI(token="t", max_recorded_requests=100, max_recorded_body=64)
+    with serve(fake) as server, Fluidstack("t", base_url=server.base_url) as fs:
+        for _ in range(250):
+            fs.regions.list()
+        big = b'{"name": "k", "key": "' + b"A" * 100_000 + b'"}'
+        fs._shared.http.post(f"{server.base_url}/user/keys", content=big)  # no token: 401
+        fs.keys.register(name="k", key="ssh-ed25519 " + "A" * 1000)
+        answer = fs._shared.http.get(f"{server.base_url}/regions", headers={"x": "1"})
+    assert 90 <= len(fake.requests) <= 100
+    assert fake.requests[-1].path == "/api/v1alpha1/regions"
+    refused, registered = fake.requests[-3], fake.requests[-2]
+    assert refused.body == big[:64]  # (min of max_recorded_body and 1 KiB)
+    assert len(registered.body) == 64
+    assert answer.headers["x-request-id"] == "req-000253"  # counts on past the log
+
+
+def test_a_refused_requests_body_is_kept_to_a_kibibyte() -> None:
+    fake = FakeAPI(token="t")
+    with serve(fake) as server, Fluidstack("t", base_url=server.base_url) as fs:
+        fs._shared.http.post(f"{server.base_url}/user/keys", content=b"x" * 100_000)
+    assert fake.requests[-1].body == b"x" * 1024
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"max_recorded_requests": 0}, "max_recorded_requests must be a whole number >= 1, got 0"),
+        ({"max_recorded_body": -1}, "max_recorded_body must be a whole number >= 0, got -1"),
+        ({"max_recorded_body": 1.5}, "got 1.5"),
+    ],
+)
+def test_the_request_log_limits_are_checked(options: dict[str, Any], expected: str) -> None:
+    with pytest.raises(FakeUsageError, match=re.escape(expected)):
+        FakeAPI(**options)
