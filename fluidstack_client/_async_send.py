@@ -645,17 +645,23 @@ class _AsyncClientBase:
                         # A success the spec gives no body (a 201, a 204): whatever
                         # came with it is not read, so it cannot fail the write.
                         return _loaded(response, b""), note
-                    return await self._read(response, redactor), note
+                    return await self._read(response, redactor, of_token=operation is None), note
                 finally:
                     await response.aclose()
 
-    async def _read(self, response: httpx.Response, redactor: Redactor) -> httpx.Response:
-        """`response` with its body read and decoded within the cap, as a plain response."""
+    async def _read(
+        self, response: httpx.Response, redactor: Redactor, *, of_token: bool = False
+    ) -> httpx.Response:
+        """`response` with its body read and decoded within the cap, as a plain response
+        (`of_token`: the token endpoint's, a few KB, held to MAX_TOKEN_RESPONSE)."""
         success = 200 <= response.status_code < 300
         # An error body is read a little past its cap, so that the token is scrubbed
         # before the cut: no part of an echo survives at the end.
         cap = _body.MAX_ERROR_BODY
-        limit = self._shared.max_response_size if success else cap + redactor.margin
+        most = self._shared.max_response_size
+        if of_token:
+            most = min(most, _body.MAX_TOKEN_RESPONSE)
+        limit = most if success else cap + redactor.margin
         declared = response.headers.get("Content-Length", "")
         try:
             if success and declared.isdigit() and int(declared) > limit:
@@ -688,7 +694,7 @@ class _AsyncClientBase:
             else:
                 content = content[:cap]
         except _body.BodyTooLarge as exc:
-            raise self._too_large(response, limit, str(exc), redactor) from None
+            raise self._too_large(response, limit, str(exc), redactor, of_token=of_token) from None
         except _body.Undecodable as exc:
             if success:
                 raise validation_error(_loaded(response, b""), str(exc), redactor) from None
@@ -696,11 +702,22 @@ class _AsyncClientBase:
         return _loaded(response, content, redactor)
 
     def _too_large(
-        self, response: httpx.Response, limit: int, why: str, redactor: Redactor
+        self,
+        response: httpx.Response,
+        limit: int,
+        why: str,
+        redactor: Redactor,
+        *,
+        of_token: bool = False,
     ) -> FluidstackError:
+        cap = (
+            f"a token endpoint's answer is {limit:,} bytes at most"
+            if of_token
+            else f"max_response_size={limit:,} bytes; raise it on the client if such "
+            "answers are expected"
+        )
         return ResponseTooLargeError(
-            f"{response.status_code} response not read: {why} (max_response_size={limit:,} "
-            "bytes; raise it on the client if such answers are expected)",
+            f"{response.status_code} response not read: {why} ({cap})",
             response=safe_response(_loaded(response, b""), redactor),
             limit=limit,
         )

@@ -13,6 +13,9 @@ import zlib
 
 # Error bodies are only ever shown as a message: read this much and no more.
 MAX_ERROR_BODY = 64 * 1024
+# A token endpoint answers a few KB (a JWT and its lifetime): a bigger answer is refused
+# at this, not at max_response_size (64 MiB by default, for the API's lists).
+MAX_TOKEN_RESPONSE = 1024 * 1024
 PIECE = 64 * 1024
 MAX_CODINGS = 4  # stacked Content-Encodings; legal, but nothing real sends more than one
 # gzip members per coding: RFC 1952 allows several, servers send one. Each costs a copy

@@ -422,8 +422,14 @@ class FluidctlToken(_Cached):
         expires = jwt_expiry(raw)
         if expires is None:
             return self._keep(token, None)
-        left = expires - EXPIRY_SKEW - time.time()
+        now = time.time()
+        left = expires - EXPIRY_SKEW - now
         if left <= 0:
+            if expires > now:  # still valid, but not for long enough to be used
+                raise CredentialsUnavailable(
+                    f"the fluidctl token in {self.path} expires in {math.ceil(expires - now)} "
+                    "s, too soon to use; run `fluidctl login`"
+                )
             when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(expires))
             raise CredentialsUnavailable(
                 f"the fluidctl token in {self.path} expired at {when}; run `fluidctl login`"

@@ -48,6 +48,10 @@ API_PATH = "/api/v1alpha1"
 """The versioned path of the API: `base_url` is the fake's origin followed by it."""
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 ROLES = ("admin", "editor", "viewer")
+TOKEN_HINT = (
+    "this fake takes its own token: fake.token (FakeAPI(token=...) sets it; the command "  # noqa: S105
+    "line prints it, or takes --token), or one from its OAuth endpoint"
+)
 DEFAULT_MAX_RECORDED_REQUESTS = 10_000
 """How many requests a fake keeps in `requests` by default (the newest)."""
 DEFAULT_MAX_RECORDED_BODY = 16 * 1024
@@ -827,17 +831,18 @@ class FakeAPI:
         return FakeResponse(status) if payload is None else _json(status, payload)
 
     def _refuse(self, authorization: str | None) -> str | None:
-        """Why the Authorization header is not good enough, or None."""
+        """Why the Authorization header is not good enough, or None. (The token sent is
+        never repeated: it may be a real one, given by mistake.)"""
         if authorization is None:
-            return "missing bearer token"
+            return f"missing bearer token; {TOKEN_HINT}"
         scheme, _, token = authorization.partition(" ")
         if scheme != "Bearer" or not token:
-            return "invalid token"
+            return f"invalid token; {TOKEN_HINT}"
         if token == self.token:
             return None
         expires = self._issued.get(token)
         if expires is None:
-            return "invalid token"
+            return f"invalid token; {TOKEN_HINT}"
         if time.time() >= expires:
             return "token expired"
         return None

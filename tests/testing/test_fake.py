@@ -29,6 +29,7 @@ from fluidstack_client import (
     RateLimitError,
 )
 from fluidstack_client.testing import ROUTES, FakeAPI, FakeTransport
+from fluidstack_client.testing._fake import TOKEN_HINT
 from fluidstack_client.testing._seed import PROJECT_A, PROJECT_B
 
 
@@ -139,9 +140,16 @@ async def test_instances_filter_by_project_and_404(connect: Connect[AsyncFluidst
 
 
 async def test_token_is_checked(connect: Connect[AsyncFluidstack]) -> None:
-    async with connect(FakeAPI(token="t0k"), token="wrong") as fs:
-        with pytest.raises(AuthenticationError, match="invalid token"):
+    """A new user serving a fake with a token of their own making is told where the
+    fake's token is (issue 22), never shown the one sent."""
+    async with connect(FakeAPI(token="t0k"), token="made-up-token") as fs:
+        with pytest.raises(AuthenticationError) as refused:
             await fs.keys.list()
+    assert refused.value.message == (
+        "invalid token; this fake takes its own token: fake.token (FakeAPI(token=...) sets "
+        "it; the command line prints it, or takes --token), or one from its OAuth endpoint"
+    )
+    assert "made-up-token" not in str(refused.value)
 
 
 async def test_regions_are_served_by_the_same_fake(connect: Connect[AsyncFluidstack]) -> None:
@@ -248,7 +256,7 @@ def test_bad_input_gives_400_with_error_body() -> None:
             assert isinstance(response.json()["message"], str)
         missing = http.get(fake.base_url + "/user/keys")
         assert missing.status_code == 401
-        assert missing.json() == {"message": "missing bearer token"}
+        assert missing.json() == {"message": f"missing bearer token; {TOKEN_HINT}"}
 
 
 def test_client_side_checks_still_apply_with_the_fake() -> None:

@@ -59,6 +59,7 @@ from fluidstack_client import (
     PermissionDeniedError,
     RateLimitError,
     RegionNotFoundError,
+    ResponseTooLargeError,
     RetryPolicy,
     TokenProvider,
 )
@@ -804,6 +805,21 @@ def test_a_failing_token_endpoint_is_its_own_status_error(
     )
     assert SECRET not in exc.response.text
     assert exc.body == {"message": f"down, {REDACTED} leaked"}
+    assert server.requests == []
+
+
+def test_a_token_answer_over_a_mebibyte_is_refused(
+    server: ScriptedServer, other_server: ScriptedServer
+) -> None:
+    """Issue 22: a token endpoint answers a few KB; its answer was held only to
+    max_response_size (64 MiB by default)."""
+    padding = "x" * (1024 * 1024)
+    body = f'{{"access_token": "t", "expires_in": 3600, "pad": "{padding}"}}'.encode()
+    other_server.default = Reply(body=body)
+    with Fluidstack(credentials(other_server), base_url=server.url, retry_policy=NO_RETRY) as fs:
+        with pytest.raises(ResponseTooLargeError) as info:
+            fs.keys.list()
+    assert str(info.value).endswith("(a token endpoint's answer is 1,048,576 bytes at most)")
     assert server.requests == []
 
 

@@ -133,7 +133,7 @@ def test_expired_fluidctl_token_says_run_fluidctl_login(
             fs.keys.list()
     message = str(info.value)
     assert "run `fluidctl login`" in message
-    assert "expired" in message
+    assert ("expired at" if seconds_left < 0 else "too soon to use") in message
     assert "nothing was sent" in message
     assert token not in message
     assert fake.requests == []
@@ -162,6 +162,23 @@ def test_an_expired_fluidctl_token_says_when(tmp_path: Path, server: ScriptedSer
         f"the fluidctl token in {path} expired at 2020-01-01 00:00:00 UTC; run `fluidctl "
         "login` (nothing was sent)"
     )
+    assert server.requests == []
+
+
+def test_a_fluidctl_token_about_to_expire_says_how_soon(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    """Issue 22: a token still valid for 10 s was reported "expired at" a time still to
+    come (inside the refresh margin it is too short-lived to use, not expired)."""
+    path = token_file(tmp_path, jwt(int(time.time()) + 10))
+    with Fluidstack(FluidctlToken(path), base_url=server.url, retry_policy=FAST) as fs:
+        with pytest.raises(AuthenticationError) as info:
+            fs.keys.list()
+    message = info.value.message
+    assert message.startswith(f"the fluidctl token in {path} expires in ")
+    seconds = int(message.split(" expires in ")[1].split(" ")[0])
+    assert 8 <= seconds <= 10
+    assert message.endswith(" s, too soon to use; run `fluidctl login` (nothing was sent)")
     assert server.requests == []
 
 

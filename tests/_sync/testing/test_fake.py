@@ -125,9 +125,16 @@ def test_instances_filter_by_project_and_404(connect: Connect[Fluidstack]) -> No
 
 
 def test_token_is_checked(connect: Connect[Fluidstack]) -> None:
-    with connect(FakeAPI(token="t0k"), token="wrong") as fs:
-        with pytest.raises(AuthenticationError, match="invalid token"):
+    """A new user serving a fake with a token of their own making is told where the
+    fake's token is (issue 22), never shown the one sent."""
+    with connect(FakeAPI(token="t0k"), token="made-up-token") as fs:
+        with pytest.raises(AuthenticationError) as refused:
             fs.keys.list()
+    assert refused.value.message == (
+        "invalid token; this fake takes its own token: fake.token (FakeAPI(token=...) sets "
+        "it; the command line prints it, or takes --token), or one from its OAuth endpoint"
+    )
+    assert "made-up-token" not in str(refused.value)
 
 
 def test_regions_are_served_by_the_same_fake(connect: Connect[Fluidstack]) -> None:
