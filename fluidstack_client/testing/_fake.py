@@ -285,6 +285,9 @@ class FakeAPI:
         node_pools: The clusters' node pools, as dicts.
         requests: The requests received, oldest first (at most the newest
             `max_recorded_requests`).
+        max_recorded_requests: How many requests `requests` keeps (the newest).
+        max_recorded_body: How many bytes of each recorded request's body are
+            kept (1 KiB at most of a refused request's).
     """
 
     def __init__(
