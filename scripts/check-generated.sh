@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Regenerate into a temporary folder and compare with the committed tree. Fails,
-# naming every differing file and showing the diff, when someone edited generated
-# code by hand or changed the spec/config/templates without regenerating.
+# Check each committed spec against the rules `make update-spec` applies
+# (scripts/spec_rules.py: no spec that generates a broken package), then regenerate
+# into a temporary folder and compare with the committed tree. Fails, naming every
+# differing file and showing the diff, when someone edited generated code by hand or
+# changed the spec/config/templates without regenerating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 scripts/spec_rules.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 scripts/generate.sh "$tmp/_generated"

@@ -5,11 +5,17 @@
 
 `--api` names which spec is replaced (scripts/apis.py: `management` is
 `spec/openapi.yaml`, `region` is `spec/atlas-region-v1alpha1.yaml`). An invalid spec
-is refused with the validator's message and nothing is changed. A valid one replaces
-that spec byte for byte; the client is regenerated (both generated packages and the
-derived sync code), and the summary printed is the spec's changes followed by
-`api_check.py`'s verdict against the last release. If generation fails, the old
-spec and code are put back.
+is refused with the validator's message and nothing is changed. So is a spec that
+would generate a broken package (scripts/spec_rules.py: names the generator mangles
+onto one another or onto the package's own, a name the wrapper imports that is no
+longer generated, anything the generator refuses or warns about), and one that binds
+an existing operation's name to another method or path (or a kept method and path to
+another name) while the version and CHANGELOG do not admit that breaking change: each
+with one line naming the problem and the spec element. A valid one replaces that spec
+byte for byte; the client is regenerated (both generated packages and the derived
+sync code), and the summary printed is the spec's changes followed by
+`api_check.py`'s verdict against the last release. If generation fails, the old spec
+and code are put back, and the generator's cause is said in one line.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from openapi_spec_validator import validate
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_check
 import spec_diff
+import spec_rules
 from apis import APIS
 from unasync import PAIRS
 
@@ -148,11 +155,55 @@ def check(source: str, data: bytes) -> dict[str, Any]:
     return document
 
 
+def follows_rules(root: Path, source: str, new: dict[str, Any], api: str) -> None:
+    """Refuse a spec that would generate a broken package (scripts/spec_rules.py)."""
+    found = spec_rules.problems(new, root, api)
+    if found:
+        raise Refused(f"{source}: {spec_rules.summary(found)}")
+
+
+def keeps_operations(root: Path, source: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Refuse an operation bound to another request, unless the version and CHANGELOG
+    admit it as api-check admits a breaking change."""
+    found = spec_rules.rebound(
+        spec_rules.operations_of(old, root), spec_rules.operations_of(new, root)
+    )
+    if not found:
+        return
+    changes = [api_check.Change(r.subject, r.what) for r in found]
+    try:
+        version = api_check.version_of(root)
+        failures = api_check.problems(
+            changes,
+            api_check.baseline(root, None).version,
+            version,
+            (root / "CHANGELOG.md").read_text(),
+        )
+    except (api_check.CheckError, OSError) as exc:
+        failures = [str(exc)]
+    if failures:
+        raise Refused(
+            f"{source}: {found[0].subject}: {found[0].what}, a breaking change the version "
+            f"and CHANGELOG do not admit: {failures[0]}"
+        )
+
+
+class GenerationFailed(Exception):
+    """scripts/generate.sh or unasync.py failed; the message is the cause, one line."""
+
+
 def regenerate(root: Path) -> None:
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    subprocess.run([str(root / "scripts" / "generate.sh")], cwd=root, env=env, check=True)
-    subprocess.run([sys.executable, str(root / "scripts" / "unasync.py")], cwd=root, check=True)
+    for command in (
+        [str(root / "scripts" / "generate.sh")],
+        [sys.executable, str(root / "scripts" / "unasync.py")],
+    ):
+        done = subprocess.run(
+            command, cwd=root, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise GenerationFailed(spec_rules.generator_cause(done.stderr + done.stdout))
 
 
 def _rewritten(spec: Path) -> tuple[Path, ...]:
@@ -191,6 +242,8 @@ def update(root: Path, source: str, api: str = "management") -> int:
         print(f"update-spec: {spec} is already this spec; nothing to do")
         return 0
     old = yaml.safe_load(old_bytes)
+    follows_rules(root, source, new, api)
+    keeps_operations(root, source, old, new)
     with tempfile.TemporaryDirectory(prefix="update-spec-") as keep:
         _save(root, Path(keep), spec)
         try:
@@ -198,8 +251,10 @@ def update(root: Path, source: str, api: str = "management") -> int:
             regenerate(root)
         except BaseException as exc:  # Ctrl-C too: never a new spec with an old client
             _restore(root, Path(keep), spec)
-            if isinstance(exc, subprocess.CalledProcessError | OSError):
-                raise Refused(f"generation failed ({exc}); nothing was changed") from None
+            if isinstance(exc, GenerationFailed | OSError):
+                raise Refused(
+                    f"{source}: the generator fails: {exc}; nothing was changed"
+                ) from None
             raise
     print(f"update-spec: {spec} ({api} API) replaced by {source}; client regenerated")
     print(spec_diff.render(spec_diff.diff(old, new), markdown=False))

@@ -6,6 +6,7 @@ notice."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import http.server
 import json
 import os
@@ -21,14 +22,17 @@ from typing import Any
 import pytest
 import yaml
 from support.tooling_project import (
+    ROOT,
     SCRIPTS,
     SPEC,
     Spec,
     add_operation,
     add_optional_field,
     add_required_argument,
+    bump,
     copy_project,
     load_spec,
+    note_breaking,
     remove_enum_value,
     remove_field,
     schemas,
@@ -37,6 +41,7 @@ from support.tooling_project import (
 
 sys.path.insert(0, str(SCRIPTS))
 import spec_diff
+import spec_rules
 import update_spec
 
 pytestmark = pytest.mark.tooling
@@ -458,3 +463,260 @@ def test_spec_diff_on_a_malformed_spec_does_not_crash(
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     assert code == 0 or (code, captured.err.count("\n")) == (2, 1), captured.err
+
+
+# -- a spec that would generate a broken package is refused (scripts/spec_rules.py) -------
+
+
+@pytest.fixture(scope="module")
+def rules_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy for the refusals: each leaves it exactly as it was (asserted)."""
+    return copy_project(tmp_path_factory.mktemp("rules"))
+
+
+def _add_schema(name: str) -> Callable[[Spec], None]:
+    def change(spec: Spec) -> None:
+        schemas(spec)[name] = {"type": "object", "properties": {"a": {"type": "string"}}}
+
+    return change
+
+
+def _add_property(name: str) -> Callable[[Spec], None]:
+    def change(spec: Spec) -> None:
+        schemas(spec)["Cluster"]["properties"][name] = {"type": "string"}
+
+    return change
+
+
+def _add_query_parameter(name: str) -> Callable[[Spec], None]:
+    def change(spec: Spec) -> None:
+        parameter = {"name": name, "in": "query", "schema": {"type": "string"}}
+        spec["paths"]["/clusters"]["get"].setdefault("parameters", []).append(parameter)
+
+    return change
+
+
+def _operation_mangled_onto_another(spec: Spec) -> None:
+    operation = dict(copy.deepcopy(spec["paths"]["/clusters"]["get"]), operationId="list_clusters")
+    spec["paths"]["/clusters/{id}"] = {
+        "get": dict(
+            operation,
+            parameters=[
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+        )
+    }
+
+
+def _enum_values_mangled_onto_one(spec: Spec) -> None:
+    schemas(spec)["ClusterType"]["enum"].append("SLURM")
+
+
+def _body_the_generator_cannot_read(spec: Spec) -> None:
+    body = spec["paths"]["/invitations"]["post"]["requestBody"]
+    body["content"] = {"application/xml": {"schema": {"type": "string"}}}
+
+
+def _operation_the_wrapper_imports_removed(spec: Spec) -> None:
+    del spec["paths"]["/instances/{id}"]
+
+
+def _import_line(module: str, text: str) -> int:
+    lines = (ROOT / "fluidstack_client" / module).read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+TYPES = "which the generated package already has (its types module's"
+MEMBER = "a name every generated model already has or uses"
+BROKEN_SPECS = [
+    pytest.param(
+        _add_schema("Cluster-Type"),
+        "schemas 'ClusterType' and 'Cluster-Type' both become class ClusterType",
+        id="two-schemas-one-class",
+    ),
+    pytest.param(
+        _add_schema("SshKey"),
+        "classes SSHKey and SshKey both become module models/ssh_key.py",
+        id="two-schemas-one-module",
+    ),
+    pytest.param(
+        _operation_mangled_onto_another,
+        "operations GET /clusters and GET /clusters/{id} both become function list_clusters",
+        id="two-operations-one-function",
+    ),
+    pytest.param(
+        _add_schema("Unset"), f"schema 'Unset' becomes class Unset, {TYPES} Unset)", id="Unset"
+    ),
+    pytest.param(
+        _add_schema("Response"),
+        f"schema 'Response' becomes class Response, {TYPES} Response)",
+        id="Response",
+    ),
+    pytest.param(
+        _add_schema("File"), f"schema 'File' becomes class File, {TYPES} File)", id="File"
+    ),
+    pytest.param(
+        _add_schema("Client"),
+        "schema 'Client' becomes class Client, which the generated package already has "
+        "(a name its modules use: Client)",
+        id="Client",
+    ),
+    *(
+        pytest.param(
+            _add_property(name),
+            f"schema Cluster property {name!r} becomes attribute {attribute}, {MEMBER}",
+            id=f"property-{attribute}",
+        )
+        for name, attribute in [
+            ("to_dict", "to_dict"),
+            ("fromDict", "from_dict"),
+            ("additionalProperties", "additional_properties"),
+            ("additional_keys", "additional_keys"),
+            ("d", "d"),
+        ]
+    ),
+    pytest.param(
+        _add_query_parameter("params"),
+        "operation GET /clusters parameter 'params' becomes argument params, "
+        "a name every generated endpoint already uses",
+        id="parameter-params",
+    ),
+    pytest.param(
+        _enum_values_mangled_onto_one,
+        "the generator refuses it: ValueError: Duplicate key SLURM in enum "
+        "cluster_type.ClusterType; consider setting literal_enums in your config",
+        id="generator-raises",
+    ),
+    pytest.param(
+        _body_the_generator_cannot_read,
+        "the generator warns (fatal with --fail-on-warning): WARNING parsing POST "
+        "/invitations within invitations. Endpoint will not be generated: Unsupported "
+        "content type application/xml",
+        id="generator-warns",
+    ),
+    pytest.param(
+        _operation_the_wrapper_imports_removed,
+        "the wrapper imports get_instance from _generated.management.api.instances "
+        f"(fluidstack_client/_async_resources.py:"
+        f"{_import_line('_async_resources.py', 'import get_instance')}); "
+        "the spec no longer generates it (and 1 more)",
+        id="wrapper-import-gone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BROKEN_SPECS)
+def test_update_spec_refuses_a_spec_that_generates_a_broken_package(
+    rules_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[Spec], None],
+    message: str,
+) -> None:
+    """Each accepted by the generator (or failing it with a long traceback), each
+    yielding a package that imports but fails, or does not import (issue 22)."""
+    spec = load_spec()
+    change(spec)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = snapshot_of(rules_project)
+    code = update_spec.main([str(bad), "--api", "management", "--root", str(rules_project)])
+    assert (code, capsys.readouterr().err) == (1, f"update-spec: {bad}: {message}\n")
+    assert snapshot_of(rules_project) == before
+
+
+def test_both_committed_specs_follow_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    """What `make check-generated` runs first."""
+    assert spec_rules.main([]) == 0
+    assert capsys.readouterr().out == (
+        "spec-rules: spec/openapi.yaml, spec/atlas-region-v1alpha1.yaml pass\n"
+    )
+
+
+def test_the_rules_name_a_broken_spec_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python scripts/spec_rules.py --api A FILE`: one line however many problems."""
+    spec = load_spec()
+    for name in ("Response", "Unset"):
+        _add_schema(name)(spec)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(spec))
+    assert spec_rules.main([str(bad), "--api", "management"]) == 1
+    assert capsys.readouterr().err == (
+        f"spec-rules: {bad}: schema 'Response' becomes class Response, {TYPES} Response) "
+        "(and 1 more)\n"
+    )
+
+
+def _swap_delete_operations(spec: Spec) -> None:
+    """DeleteMember (tag members) is now DELETE /invitations/{id}, and back."""
+    member = spec["paths"]["/members/{id}"]["delete"]
+    invitation = spec["paths"]["/invitations/{id}"]["delete"]
+    for key in ("operationId", "tags"):
+        member[key], invitation[key] = invitation[key], member[key]
+
+
+def test_update_spec_refuses_an_operation_bound_to_another_request(
+    rules_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fs.members.delete(id)` would delete an invitation: both functions still exist
+    with the same arguments, so only the operation tables show it (issue 22)."""
+    spec = load_spec()
+    _swap_delete_operations(spec)
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = snapshot_of(rules_project)
+    code = update_spec.main([str(new), "--api", "management", "--root", str(rules_project)])
+    assert (code, capsys.readouterr().err) == (
+        1,
+        f"update-spec: {new}: delete_invitation: DELETE /invitations/{{id}} is now operation "
+        "delete_member, a breaking change the version and CHANGELOG do not admit: breaking "
+        "changes need version 0.2.0 or later; _version.py says 0.1.0\n",
+    )
+    assert snapshot_of(rules_project) == before
+
+
+@pytest.mark.slow
+def test_an_admitted_rebinding_is_taken_and_api_check_reports_it(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = load_spec()
+    _swap_delete_operations(spec)
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(spec, sort_keys=False))
+    bump(project, "0.2.0")
+    note_breaking(project, "`delete_member` and `delete_invitation` swap their requests")
+    assert update_spec.main([str(new), "--api", "management", "--root", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "BREAKING delete_member: Operation now sends DELETE /invitations/{id}, not "
+        "DELETE /members/{id}"
+    ) in out
+    assert "BREAKING delete_invitation: DELETE /invitations/{id} is now operation" in out
+    assert "api-check: breaking changes acknowledged by the version and CHANGELOG" in out
+
+
+@pytest.mark.slow
+def test_a_generator_failure_is_one_line_and_changes_nothing(
+    rules_project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the rules do not foresee, the generator's run does: its cause, not its
+    120-line traceback (issue 22)."""
+    monkeypatch.setattr(spec_rules, "problems", lambda *args: [])
+    spec = load_spec()
+    _enum_values_mangled_onto_one(spec)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = snapshot_of(rules_project)
+    code = update_spec.main([str(bad), "--api", "management", "--root", str(rules_project)])
+    assert (code, capsys.readouterr().err) == (
+        1,
+        f"update-spec: {bad}: the generator fails: ValueError: Duplicate key SLURM in enum "
+        "cluster_type.ClusterType; consider setting literal_enums in your config; nothing "
+        "was changed\n",
+    )
+    assert snapshot_of(rules_project) == before
