@@ -43,14 +43,18 @@ def _normal(name: str) -> str:
 
 
 def lowest_pins(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
-    """`name==X` for each `name>=X` in [project].dependencies, plus ALSO_PINNED.
+    """`name==X` for each `name>=X` in [project].dependencies and in each extra of
+    [project.optional-dependencies] (the `speed` extra's msgspec: its floor must decode
+    as the newest does), plus ALSO_PINNED.
 
     `==X`, not `==X.*`: `>=0.27` admits 0.27.0 itself, and `==0.27.*` would install the
     newest 0.27 patch, which could hide a fix we depend on. (PEP 440 pads `==0.27` to
     0.27.0.)
     """
     pins: dict[str, str] = {}
-    for requirement in tomllib.loads(pyproject.read_text())["project"]["dependencies"]:
+    project = tomllib.loads(pyproject.read_text())["project"]
+    extras = project.get("optional-dependencies", {}).values()
+    for requirement in [*project["dependencies"], *(r for extra in extras for r in extra)]:
         found = re.fullmatch(r"\s*([\w.-]+)\s*(\[[^]]*\])?([^;]*)", requirement)
         clauses = [c.strip() for c in found[3].split(",")] if found else []
         floors = [c[2:].strip() for c in clauses if c.startswith(">=")]

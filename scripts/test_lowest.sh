@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test suite with every runtime dependency at the lower bound pyproject.toml
-# declares (httpx>=X runs on httpx==X exactly), plus httpcore at the oldest version
+# The test suite with every runtime dependency, and every extra's (msgspec), at the
+# lower bound pyproject.toml declares (httpx>=X runs on httpx==X exactly), plus httpcore at the oldest version
 # that the httpx floor accepts: what `make test-lowest` runs (`nox -s lowest` runs
 # `make test-lowest`). The pins come from scripts/lowest.py.
 #
@@ -52,7 +52,7 @@ fi
 
 "$VENV/bin/python" -m pip check --disable-pip-version-check
 "$VENV/bin/python" -m pip freeze --disable-pip-version-check |
-    grep -iE '^(httpx|httpcore|h11|attrs|anyio|sniffio)=='
+    grep -iE '^(httpx|httpcore|h11|attrs|anyio|sniffio|msgspec)=='
 "$VENV/bin/python" scripts/lowest.py check "${pins[@]}"
 
 exec "$VENV/bin/python" -m pytest "${PYTEST_ARGS[@]}" -m "$MARKERS" "$@"

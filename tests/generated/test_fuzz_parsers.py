@@ -13,6 +13,9 @@ spec/openapi.yaml, and the regional API, spec/atlas-region-v1alpha1.yaml).
     regional spec only infers a bodiless success (`x-inferred`), on any 2xx.
 (c) `user_data` of any bytes or text goes out as base64 and comes back as bytes.
 
+Every test runs with each JSON decoder a body can go through (tests/support/
+decoders.py): `json.loads`, and msgspec's (the `speed` extra).
+
 Strategies are built here from the specs. The default run is short; set
 FUZZ_EXAMPLES (as `make fuzz` does) to run long.
 """
@@ -34,6 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.client_operations import OPERATIONS, SPEC_PATH
 from support.clients import TOKEN
+from support.decoders import DECODERS, decoding_with
 from support.region_operations import INFERRED, PROJECT, REGION_OPERATIONS, region_spec
 
 from fluidstack_client import (
@@ -66,6 +70,13 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 RUNS: dict[str, int] = {}  # examples run per test, for the summary line
+
+
+@pytest.fixture(scope="module", params=sorted(DECODERS), autouse=True)
+def decoder(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test of this module once per JSON decoder."""
+    with decoding_with(request.param):
+        yield request.param
 
 
 def _count(name: str) -> None:

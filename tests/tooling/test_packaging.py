@@ -70,15 +70,23 @@ def test_wheel_contains_generated_code_and_py_typed(tmp_path: Path) -> None:
 
 
 def test_the_lowest_run_pins_each_dependency_at_its_lower_bound(tmp_path: Path) -> None:
-    """`==X` for each `>=X` pyproject.toml declares; httpcore, imported directly, too."""
+    """`==X` for each `>=X` pyproject.toml declares, an extra's too (the `speed` extra's
+    msgspec); httpcore, imported directly, too."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = lowest.lowest_pins()
-    assert pins == [d.replace(">=", "==") for d in project["dependencies"]]
+    declared_here = [*project["dependencies"], *project["optional-dependencies"]["speed"]]
+    assert pins == [d.replace(">=", "==") for d in declared_here]
+    assert "msgspec==0.18" in pins
     assert any(pin.startswith("httpcore==") for pin in pins)
 
     declared = tmp_path / "pyproject.toml"
     declared.write_text('[project]\ndependencies = ["httpx[http2] >= 0.27", "attrs>=23.1"]\n')
     assert lowest.lowest_pins(declared) == ["httpx[http2]==0.27", "attrs==23.1", "httpcore==1.0.0"]
+    declared.write_text(
+        '[project]\ndependencies = ["httpx>=0.27"]\n'
+        '[project.optional-dependencies]\nspeed = ["msgspec>=0.18"]\n'
+    )
+    assert lowest.lowest_pins(declared) == ["httpx==0.27", "msgspec==0.18", "httpcore==1.0.0"]
     for requirement in ("httpx==0.27", "httpx>=0.27,>=0.28", "httpx>=0.27; python_version<'4'"):
         declared.write_text(f'[project]\ndependencies = ["{requirement}"]\n')
         with pytest.raises(ValueError, match="expected one `>=` lower bound"):

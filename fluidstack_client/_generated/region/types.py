@@ -12,6 +12,7 @@ from ..management.types import (
     encode_base64,
     gc_paused,
     http_status,
+    loads,
     parse_enum,
     parse_uuid,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "encode_base64",
     "gc_paused",
     "http_status",
+    "loads",
     "parse_enum",
     "parse_uuid",
 ]

@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.instance import Instance
-from ...types import UNSET, Response, Unset, gc_paused, http_status
+from ...types import UNSET, Response, Unset, gc_paused, http_status, loads
 
 
 def _get_kwargs(
@@ -32,7 +32,7 @@ def _parse_response(
 ) -> Error | list[Instance] | None:
     if response.status_code == 200:
         with gc_paused(len(response.content)):
-            _response_200 = response.json()
+            _response_200 = loads(response.content)
             if not isinstance(_response_200, list):
                 raise TypeError(
                     f"expected a JSON array, got {type(_response_200).__name__}"
@@ -46,12 +46,12 @@ def _parse_response(
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = Error.from_dict(loads(response.content))
 
         return response_401
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 

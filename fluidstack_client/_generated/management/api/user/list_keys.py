@@ -6,7 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.ssh_key import SSHKey
-from ...types import Response, gc_paused, http_status
+from ...types import Response, gc_paused, http_status, loads
 
 
 def _get_kwargs() -> dict[str, Any]:
@@ -24,7 +24,7 @@ def _parse_response(
 ) -> Error | list[SSHKey] | None:
     if response.status_code == 200:
         with gc_paused(len(response.content)):
-            _response_200 = response.json()
+            _response_200 = loads(response.content)
             if not isinstance(_response_200, list):
                 raise TypeError(
                     f"expected a JSON array, got {type(_response_200).__name__}"
@@ -38,12 +38,12 @@ def _parse_response(
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = Error.from_dict(loads(response.content))
 
         return response_401
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 

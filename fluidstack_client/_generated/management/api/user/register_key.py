@@ -6,7 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.ssh_key import SSHKey
-from ...types import Response, http_status
+from ...types import Response, http_status, loads
 
 
 def _get_kwargs(
@@ -37,17 +37,17 @@ def _parse_response(
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = Error.from_dict(loads(response.content))
 
         return response_401
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = Error.from_dict(loads(response.content))
 
         return response_409
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 

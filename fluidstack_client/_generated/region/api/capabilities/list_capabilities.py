@@ -5,7 +5,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...types import Response, gc_paused, http_status
+from ...types import Response, gc_paused, http_status, loads
 
 
 def _get_kwargs() -> dict[str, Any]:
@@ -23,7 +23,7 @@ def _parse_response(
 ) -> Error | list[str] | None:
     if response.status_code == 200:
         with gc_paused(len(response.content)):
-            _response_200 = response.json()
+            _response_200 = loads(response.content)
             if not isinstance(_response_200, list):
                 raise TypeError(
                     f"expected a JSON array, got {type(_response_200).__name__}"
@@ -46,12 +46,12 @@ def _parse_response(
         return response_200
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 
     if response.status_code == 501:
-        response_501 = Error.from_dict(response.json())
+        response_501 = Error.from_dict(loads(response.content))
 
         return response_501
 

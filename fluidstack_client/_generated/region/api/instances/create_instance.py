@@ -8,7 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.instance import Instance
 from ...models.instances_post_request import InstancesPostRequest
-from ...types import UNSET, Response, Unset, http_status
+from ...types import UNSET, Response, Unset, http_status, loads
 
 
 def _get_kwargs(
@@ -40,22 +40,22 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Error | Instance | None:
     if response.status_code == 201:
-        response_201 = Instance.from_dict(response.json())
+        response_201 = Instance.from_dict(loads(response.content))
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = Error.from_dict(loads(response.content))
 
         return response_400
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 
     if response.status_code == 501:
-        response_501 = Error.from_dict(response.json())
+        response_501 = Error.from_dict(loads(response.content))
 
         return response_501
 

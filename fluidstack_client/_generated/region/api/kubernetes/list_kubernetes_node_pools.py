@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.kubernetes_node_pool import KubernetesNodePool
-from ...types import UNSET, Response, Unset, gc_paused, http_status
+from ...types import UNSET, Response, Unset, gc_paused, http_status, loads
 
 
 def _get_kwargs(
@@ -35,7 +35,7 @@ def _parse_response(
 ) -> Error | list[KubernetesNodePool] | None:
     if response.status_code == 200:
         with gc_paused(len(response.content)):
-            _response_200 = response.json()
+            _response_200 = loads(response.content)
             if not isinstance(_response_200, list):
                 raise TypeError(
                     f"expected a JSON array, got {type(_response_200).__name__}"
@@ -49,17 +49,17 @@ def _parse_response(
         return response_200
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = Error.from_dict(loads(response.content))
 
         return response_404
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 
     if response.status_code == 501:
-        response_501 = Error.from_dict(response.json())
+        response_501 = Error.from_dict(loads(response.content))
 
         return response_501
 

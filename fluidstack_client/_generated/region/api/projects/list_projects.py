@@ -6,7 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.project import Project
-from ...types import UNSET, Response, Unset, gc_paused, http_status
+from ...types import UNSET, Response, Unset, gc_paused, http_status, loads
 
 
 def _get_kwargs(
@@ -31,7 +31,7 @@ def _parse_response(
 ) -> Error | list[Project] | None:
     if response.status_code == 200:
         with gc_paused(len(response.content)):
-            _response_200 = response.json()
+            _response_200 = loads(response.content)
             if not isinstance(_response_200, list):
                 raise TypeError(
                     f"expected a JSON array, got {type(_response_200).__name__}"
@@ -45,12 +45,12 @@ def _parse_response(
         return response_200
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = Error.from_dict(loads(response.content))
 
         return response_500
 
     if response.status_code == 501:
-        response_501 = Error.from_dict(response.json())
+        response_501 = Error.from_dict(loads(response.content))
 
         return response_501
 
