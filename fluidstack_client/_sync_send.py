@@ -15,9 +15,11 @@ that both import.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -362,34 +364,36 @@ class _ClientBase:
         expect_body: bool = True,
         **kwargs: Any,
     ) -> T:
-        """Run one generated `sync_detailed` function; return its parsed body."""
-        call = _Call(self)
-        client = GeneratedClient(base_url=self._prefix).set_httpx_client(cast(httpx.Client, call))
-        # Bodies are scrubbed of the token as they arrive (_read), so nothing derived
-        # from them below needs scrubbing again.
+        """Run one generated operation (named by its `sync_detailed` function): its
+        module builds the request and parses the answer; this client sends it. Returns
+        the parsed body."""
+        module = _endpoint_module(endpoint)
         try:
-            result = endpoint(*args, client=client, **kwargs)
+            request = module._get_kwargs(*args, **kwargs)
+        except Exception as exc:
+            # Not chained (`from None`), here and below: the cause's text can quote the
+            # server's body, and a traceback would print it unscrubbed. Its type and
+            # scrubbed text are in the message.
+            detail = clean(f"{type(exc).__name__}: {exc}")
+            raise InvalidParameterError(f"cannot build the request: {detail}") from None
+        method, path = request.pop("method"), request.pop("url")
+        try:
+            response = self._send(method, path, request)
         except FluidstackError:
             raise
         except Exception as exc:
-            # Not chained (`from None`): the cause's text can quote the server's body,
-            # and a traceback would print it unscrubbed. Its type and scrubbed text
-            # are in the message.
-            detail = f"{type(exc).__name__}: {exc}"
-            response = call.response
-            if response is not None:
-                # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
-                problem = f"with a body that does not match the spec ({detail})"
-                write = _retry.is_write(response.request.method)
-                raise validation_error(response, problem, write=write) from None
-            if not call.started:
-                # The generated code could not build the request from the arguments.
-                raise InvalidParameterError(f"cannot build the request: {clean(detail)}") from None
-            raise APIConnectionError(f"the request failed: {clean(detail)}") from None
-        parsed = result.parsed
-        response = call.response
-        if expect_body and (parsed is None or isinstance(parsed, Error)) and response is not None:
-            write = _retry.is_write(response.request.method)
+            detail = clean(f"{type(exc).__name__}: {exc}")
+            raise APIConnectionError(f"the request failed: {detail}") from None
+        # Bodies are scrubbed of the token as they arrive (_read), so nothing derived
+        # from them below needs scrubbing again.
+        write = _retry.is_write(response.request.method)
+        try:
+            parsed = module._parse_response(client=_PARSING, response=response)
+        except Exception as exc:
+            # The generated parser rejected the body (KeyError, TypeError, JSON, ...).
+            problem = f"with a body that does not match the spec ({type(exc).__name__}: {exc})"
+            raise validation_error(response, problem, write=write) from None
+        if expect_body and (parsed is None or isinstance(parsed, Error)):
             raise validation_error(response, "with no body the spec documents", write=write)
         return cast(T, parsed)
 
@@ -758,6 +762,19 @@ def with_raw_response(
         return raw_response(sink, parsed)
 
     return call
+
+
+# What a generated parser is handed as its client: it reads only
+# raise_on_unexpected_status, and only for a status the operation does not document,
+# which the send path never returns.
+_PARSING = GeneratedClient(base_url="")
+
+
+@functools.cache
+def _endpoint_module(endpoint: Callable[..., object]) -> Any:
+    """The generated module of an operation's `sync_detailed` function: its
+    `_get_kwargs` and `_parse_response` are what `_call` runs."""
+    return sys.modules[endpoint.__module__]
 
 
 def _new_http(timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.Client:
