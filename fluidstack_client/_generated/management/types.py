@@ -37,21 +37,23 @@ UNSET: Unset = Unset.UNSET
 
 _new_object = object.__new__
 _set_slot = object.__setattr__
+# Read once: an enum member is a slow attribute on Python 3.11 (~200 ns a lookup).
+_SAFE_UNKNOWN = SafeUUID.unknown
 
 
 def parse_uuid(value: object, name: str = "a UUID field") -> UUID:
-    """`UUID(value)` for the canonical 36-character form, in a third of the time.
+    """`UUID(value)` for the canonical 36-character form, in half the time.
 
     The same digits the same way (`int(hex, 16)` of the 32 characters left once the
     dashes are gone, as `UUID()` does); any other form goes to `UUID()` itself. What is
     not a UUID raises ValueError naming the field `name`."""
     try:
-        if type(value) is str:
+        if type(value) is str and len(value) == 36:
             digits = value.replace("-", "")
-            if len(digits) == 32 and len(value) == 36:
+            if len(digits) == 32:
                 uuid = _new_object(UUID)
                 _set_slot(uuid, "int", int(digits, 16))
-                _set_slot(uuid, "is_safe", SafeUUID.unknown)
+                _set_slot(uuid, "is_safe", _SAFE_UNKNOWN)
                 return uuid
         return UUID(value)  # type: ignore[arg-type]
     except (ValueError, TypeError, AttributeError):
@@ -74,13 +76,13 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:60] + "..."
 
 
+_STATUSES = {int(status): status for status in HTTPStatus}
+
+
 def http_status(code: int) -> HTTPStatus:
     """`HTTPStatus(code)`, or the bare number for a code Python does not name (a 209
     is still a 2xx): a Response is never refused for the number it came with."""
-    try:
-        return HTTPStatus(code)
-    except ValueError:
-        return code  # type: ignore[return-value]
+    return _STATUSES.get(code, code)  # type: ignore[return-value]
 
 
 def _first_decoder() -> "Callable[[bytes], Any]":

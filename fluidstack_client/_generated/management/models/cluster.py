@@ -14,6 +14,19 @@ from ..types import UNSET, Unset, parse_enum, parse_uuid
 
 T = TypeVar("T", bound="Cluster")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "region",
+        "type",
+        "project_id",
+        "health",
+        "updated_at",
+    }
+)
+
 
 @_attrs_define
 class Cluster:
@@ -77,27 +90,27 @@ class Cluster:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = parse_uuid(d.pop("id"), "id")
+        d = src_dict
+        id = parse_uuid(d["id"], "id")
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        region = d.pop("region")
+        region = d["region"]
         if not isinstance(region, str):
             raise TypeError("region must be str, got " + type(region).__name__)
 
-        _type_ = d.pop("type")
+        _type_ = d["type"]
         type_ = (
             type(_type_) is str and ClusterType._value2member_map_.get(_type_)
         ) or parse_enum(ClusterType, _type_, "type")
 
-        project_id = d.pop("project_id", UNSET)
+        project_id = d.get("project_id", UNSET)
         if not isinstance(project_id, (str, Unset)):
             raise TypeError("project_id must be str, got " + type(project_id).__name__)
 
-        _health = d.pop("health", UNSET)
+        _health = d.get("health", UNSET)
         health: ClusterHealth | Unset
         if isinstance(_health, Unset):
             health = UNSET
@@ -106,7 +119,7 @@ class Cluster:
                 type(_health) is str and ClusterHealth._value2member_map_.get(_health)
             ) or parse_enum(ClusterHealth, _health, "health")
 
-        _updated_at = d.pop("updated_at", UNSET)
+        _updated_at = d.get("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
         if isinstance(_updated_at, Unset):
             updated_at = UNSET
@@ -123,8 +136,15 @@ class Cluster:
             updated_at,
         )
 
+        if len(d) == 4 + (project_id is not UNSET) + (health is not UNSET) + (
+            updated_at is not UNSET
+        ):
+            cluster.additional_properties = {}
+            return cluster
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

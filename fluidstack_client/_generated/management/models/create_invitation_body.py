@@ -10,6 +10,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateInvitationBody")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "email",
+        "role",
+    }
+)
+
 
 @_attrs_define
 class CreateInvitationBody:
@@ -42,12 +50,12 @@ class CreateInvitationBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        email = d.pop("email")
+        d = src_dict
+        email = d["email"]
         if not isinstance(email, str):
             raise TypeError("email must be str, got " + type(email).__name__)
 
-        role = d.pop("role", UNSET)
+        role = d.get("role", UNSET)
         if not isinstance(role, (str, Unset)):
             raise TypeError("role must be str, got " + type(role).__name__)
 
@@ -56,8 +64,13 @@ class CreateInvitationBody:
             role,
         )
 
+        if len(d) == 1 + (role is not UNSET):
+            create_invitation_body.additional_properties = {}
+            return create_invitation_body
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -8,6 +8,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Error")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "message",
+    }
+)
+
 
 @_attrs_define
 class Error:
@@ -35,8 +42,8 @@ class Error:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        message = d.pop("message")
+        d = src_dict
+        message = d["message"]
         if not isinstance(message, str):
             raise TypeError("message must be str, got " + type(message).__name__)
 
@@ -44,8 +51,13 @@ class Error:
             message,
         )
 
+        if len(d) == 1:
+            error.additional_properties = {}
+            return error
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -14,6 +14,25 @@ from ..types import UNSET, Unset, parse_enum, parse_uuid
 
 T = TypeVar("T", bound="Instance")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "type",
+        "state",
+        "ip",
+        "image",
+        "preemptible",
+        "ephemeral",
+        "tags",
+        "project_id",
+        "region",
+        "health",
+        "updated_at",
+    }
+)
+
 
 @_attrs_define
 class Instance:
@@ -108,61 +127,51 @@ class Instance:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = parse_uuid(d.pop("id"), "id")
+        d = src_dict
+        id = parse_uuid(d["id"], "id")
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        type_ = d.pop("type")
+        type_ = d["type"]
         if not isinstance(type_, str):
             raise TypeError("type must be str, got " + type(type_).__name__)
 
-        _state = d.pop("state")
+        _state = d["state"]
         state = (
             type(_state) is str and InstanceState._value2member_map_.get(_state)
         ) or parse_enum(InstanceState, _state, "state")
 
-        def _parse_ip(data: object) -> None | str:
-            if data is None:
-                return data
-            ip_type_0 = data
-            if not isinstance(ip_type_0, str):
-                raise TypeError("ip must be str, got " + type(ip_type_0).__name__)
+        ip = d["ip"]
+        if ip is not None and not isinstance(ip, str):
+            raise TypeError("ip must be str, got " + type(ip).__name__)
 
-            return ip_type_0
-            ip_type_1 = data
-
-            return ip_type_1
-
-        ip = _parse_ip(d.pop("ip"))
-
-        image = d.pop("image")
+        image = d["image"]
         if not isinstance(image, str):
             raise TypeError("image must be str, got " + type(image).__name__)
 
-        preemptible = d.pop("preemptible")
+        preemptible = d["preemptible"]
         if not isinstance(preemptible, bool):
             raise TypeError(
                 "preemptible must be bool, got " + type(preemptible).__name__
             )
 
-        ephemeral = d.pop("ephemeral")
+        ephemeral = d["ephemeral"]
         if not isinstance(ephemeral, bool):
             raise TypeError("ephemeral must be bool, got " + type(ephemeral).__name__)
 
-        tags = InstanceTags.from_dict(d.pop("tags"))
+        tags = InstanceTags.from_dict(d["tags"])
 
-        project_id = d.pop("project_id")
+        project_id = d["project_id"]
         if not isinstance(project_id, str):
             raise TypeError("project_id must be str, got " + type(project_id).__name__)
 
-        region = d.pop("region")
+        region = d["region"]
         if not isinstance(region, str):
             raise TypeError("region must be str, got " + type(region).__name__)
 
-        _health = d.pop("health", UNSET)
+        _health = d.get("health", UNSET)
         health: InstanceHealth | Unset
         if isinstance(_health, Unset):
             health = UNSET
@@ -171,7 +180,7 @@ class Instance:
                 type(_health) is str and InstanceHealth._value2member_map_.get(_health)
             ) or parse_enum(InstanceHealth, _health, "health")
 
-        _updated_at = d.pop("updated_at", UNSET)
+        _updated_at = d.get("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
         if isinstance(_updated_at, Unset):
             updated_at = UNSET
@@ -194,8 +203,13 @@ class Instance:
             updated_at,
         )
 
+        if len(d) == 11 + (health is not UNSET) + (updated_at is not UNSET):
+            instance.additional_properties = {}
+            return instance
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

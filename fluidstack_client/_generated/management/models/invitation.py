@@ -8,6 +8,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Invitation")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "email",
+        "role",
+    }
+)
+
 
 @_attrs_define
 class Invitation:
@@ -44,16 +53,16 @@ class Invitation:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        d = src_dict
+        id = d["id"]
         if not isinstance(id, str):
             raise TypeError("id must be str, got " + type(id).__name__)
 
-        email = d.pop("email")
+        email = d["email"]
         if not isinstance(email, str):
             raise TypeError("email must be str, got " + type(email).__name__)
 
-        role = d.pop("role")
+        role = d["role"]
         if not isinstance(role, str):
             raise TypeError("role must be str, got " + type(role).__name__)
 
@@ -63,8 +72,13 @@ class Invitation:
             role,
         )
 
+        if len(d) == 3:
+            invitation.additional_properties = {}
+            return invitation
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -8,6 +8,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Organization")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "display_name",
+    }
+)
+
 
 @_attrs_define
 class Organization:
@@ -44,16 +53,16 @@ class Organization:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        d = src_dict
+        id = d["id"]
         if not isinstance(id, str):
             raise TypeError("id must be str, got " + type(id).__name__)
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        display_name = d.pop("display_name")
+        display_name = d["display_name"]
         if not isinstance(display_name, str):
             raise TypeError(
                 "display_name must be str, got " + type(display_name).__name__
@@ -65,8 +74,13 @@ class Organization:
             display_name,
         )
 
+        if len(d) == 3:
+            organization.additional_properties = {}
+            return organization
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -8,6 +8,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OrganizationMember")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "email",
+        "role",
+    }
+)
+
 
 @_attrs_define
 class OrganizationMember:
@@ -49,20 +59,20 @@ class OrganizationMember:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        d = src_dict
+        id = d["id"]
         if not isinstance(id, str):
             raise TypeError("id must be str, got " + type(id).__name__)
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        email = d.pop("email")
+        email = d["email"]
         if not isinstance(email, str):
             raise TypeError("email must be str, got " + type(email).__name__)
 
-        role = d.pop("role")
+        role = d["role"]
         if not isinstance(role, str):
             raise TypeError("role must be str, got " + type(role).__name__)
 
@@ -73,8 +83,13 @@ class OrganizationMember:
             role,
         )
 
+        if len(d) == 4:
+            organization_member.additional_properties = {}
+            return organization_member
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

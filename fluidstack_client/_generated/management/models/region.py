@@ -8,6 +8,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Region")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "url",
+    }
+)
+
 
 @_attrs_define
 class Region:
@@ -39,12 +47,12 @@ class Region:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        name = d.pop("name")
+        d = src_dict
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        url = d.pop("url")
+        url = d["url"]
         if not isinstance(url, str):
             raise TypeError("url must be str, got " + type(url).__name__)
 
@@ -53,8 +61,13 @@ class Region:
             url,
         )
 
+        if len(d) == 2:
+            region.additional_properties = {}
+            return region
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -8,6 +8,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Relation")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "org_id",
+        "role",
+    }
+)
+
 
 @_attrs_define
 class Relation:
@@ -39,12 +47,12 @@ class Relation:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        org_id = d.pop("org_id")
+        d = src_dict
+        org_id = d["org_id"]
         if not isinstance(org_id, str):
             raise TypeError("org_id must be str, got " + type(org_id).__name__)
 
-        role = d.pop("role")
+        role = d["role"]
         if not isinstance(role, str):
             raise TypeError("role must be str, got " + type(role).__name__)
 
@@ -53,8 +61,13 @@ class Relation:
             role,
         )
 
+        if len(d) == 2:
+            relation.additional_properties = {}
+            return relation
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -8,6 +8,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SSHKey")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "key",
+    }
+)
+
 
 @_attrs_define
 class SSHKey:
@@ -39,12 +47,12 @@ class SSHKey:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        name = d.pop("name")
+        d = src_dict
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        key = d.pop("key")
+        key = d["key"]
         if not isinstance(key, str):
             raise TypeError("key must be str, got " + type(key).__name__)
 
@@ -53,8 +61,13 @@ class SSHKey:
             key,
         )
 
+        if len(d) == 2:
+            ssh_key.additional_properties = {}
+            return ssh_key
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -11,6 +11,13 @@ from ..types import UNSET, Unset, parse_enum
 
 T = TypeVar("T", bound="UpdateMemberBody")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "role",
+    }
+)
+
 
 @_attrs_define
 class UpdateMemberBody:
@@ -37,8 +44,8 @@ class UpdateMemberBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        _role = d.pop("role", UNSET)
+        d = src_dict
+        _role = d.get("role", UNSET)
         role: UpdateMemberBodyRole | Unset
         if isinstance(_role, Unset):
             role = UNSET
@@ -52,8 +59,13 @@ class UpdateMemberBody:
             role,
         )
 
+        if len(d) == 0 + (role is not UNSET):
+            update_member_body.additional_properties = {}
+            return update_member_body
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -8,6 +8,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Capacity")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "capacity",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class Capacity:
@@ -39,12 +47,12 @@ class Capacity:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        capacity = d.pop("capacity")
+        d = src_dict
+        capacity = d["capacity"]
         if not isinstance(capacity, int) or isinstance(capacity, bool):
             raise TypeError("capacity must be int, got " + type(capacity).__name__)
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
@@ -53,8 +61,13 @@ class Capacity:
             name,
         )
 
+        if len(d) == 2:
+            capacity.additional_properties = {}
+            return capacity
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -11,6 +11,15 @@ from ..types import parse_uuid
 
 T = TypeVar("T", bound="Filesystem")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "size",
+    }
+)
+
 
 @_attrs_define
 class Filesystem:
@@ -48,14 +57,14 @@ class Filesystem:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = parse_uuid(d.pop("id"), "id")
+        d = src_dict
+        id = parse_uuid(d["id"], "id")
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        size = d.pop("size")
+        size = d["size"]
         if not isinstance(size, str):
             raise TypeError("size must be str, got " + type(size).__name__)
 
@@ -65,8 +74,13 @@ class Filesystem:
             size,
         )
 
+        if len(d) == 3:
+            filesystem.additional_properties = {}
+            return filesystem
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

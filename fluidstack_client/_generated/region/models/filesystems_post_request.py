@@ -8,6 +8,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="FilesystemsPostRequest")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "size",
+    }
+)
+
 
 @_attrs_define
 class FilesystemsPostRequest:
@@ -40,12 +48,12 @@ class FilesystemsPostRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        name = d.pop("name")
+        d = src_dict
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        size = d.pop("size")
+        size = d["size"]
         if not isinstance(size, str):
             raise TypeError("size must be str, got " + type(size).__name__)
 
@@ -54,8 +62,13 @@ class FilesystemsPostRequest:
             size,
         )
 
+        if len(d) == 2:
+            filesystems_post_request.additional_properties = {}
+            return filesystems_post_request
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -12,6 +12,23 @@ from ..types import UNSET, Unset, decode_base64, encode_base64, parse_enum, pars
 
 T = TypeVar("T", bound="Instance")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "ephemeral",
+        "filesystems",
+        "id",
+        "image",
+        "name",
+        "preemptible",
+        "state",
+        "tags",
+        "type",
+        "ip",
+        "userData",
+    }
+)
+
 
 @_attrs_define
 class Instance:
@@ -99,13 +116,13 @@ class Instance:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        ephemeral = d.pop("ephemeral")
+        d = src_dict
+        ephemeral = d["ephemeral"]
         if not isinstance(ephemeral, bool):
             raise TypeError("ephemeral must be bool, got " + type(ephemeral).__name__)
 
         filesystems = []
-        _filesystems = d.pop("filesystems")
+        _filesystems = d["filesystems"]
         if not isinstance(_filesystems, list):
             raise TypeError(
                 "filesystems must be a list, got " + type(_filesystems).__name__
@@ -115,50 +132,38 @@ class Instance:
 
             filesystems.append(filesystems_item)
 
-        id = parse_uuid(d.pop("id"), "id")
+        id = parse_uuid(d["id"], "id")
 
-        image = d.pop("image")
+        image = d["image"]
         if not isinstance(image, str):
             raise TypeError("image must be str, got " + type(image).__name__)
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        preemptible = d.pop("preemptible")
+        preemptible = d["preemptible"]
         if not isinstance(preemptible, bool):
             raise TypeError(
                 "preemptible must be bool, got " + type(preemptible).__name__
             )
 
-        _state = d.pop("state")
+        _state = d["state"]
         state = (
             type(_state) is str and InstanceState._value2member_map_.get(_state)
         ) or parse_enum(InstanceState, _state, "state")
 
-        tags = InstanceTags.from_dict(d.pop("tags"))
+        tags = InstanceTags.from_dict(d["tags"])
 
-        type_ = d.pop("type")
+        type_ = d["type"]
         if not isinstance(type_, str):
             raise TypeError("type must be str, got " + type(type_).__name__)
 
-        def _parse_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            ip_type_0 = data
-            if not isinstance(ip_type_0, str):
-                raise TypeError("ip must be str, got " + type(ip_type_0).__name__)
+        ip = d.get("ip", UNSET)
+        if ip is not None and ip is not UNSET and not isinstance(ip, str):
+            raise TypeError("ip must be str, got " + type(ip).__name__)
 
-            return ip_type_0
-            ip_type_1 = data
-
-            return ip_type_1
-
-        ip = _parse_ip(d.pop("ip", UNSET))
-
-        user_data = decode_base64(d.pop("userData", UNSET), "user_data")
+        user_data = decode_base64(d.get("userData", UNSET), "user_data")
 
         instance = cls(
             ephemeral,
@@ -174,8 +179,13 @@ class Instance:
             user_data,
         )
 
+        if len(d) == 9 + (ip is not UNSET) + (user_data is not UNSET):
+            instance.additional_properties = {}
+            return instance
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -10,6 +10,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InstanceType")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "cpu",
+        "memory",
+        "name",
+        "gpu_count",
+        "gpu_model",
+    }
+)
+
 
 @_attrs_define
 class InstanceType:
@@ -59,24 +70,24 @@ class InstanceType:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        cpu = d.pop("cpu")
+        d = src_dict
+        cpu = d["cpu"]
         if not isinstance(cpu, int) or isinstance(cpu, bool):
             raise TypeError("cpu must be int, got " + type(cpu).__name__)
 
-        memory = d.pop("memory")
+        memory = d["memory"]
         if not isinstance(memory, str):
             raise TypeError("memory must be str, got " + type(memory).__name__)
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        gpu_count = d.pop("gpu_count", UNSET)
+        gpu_count = d.get("gpu_count", UNSET)
         if not isinstance(gpu_count, (int, Unset)) or isinstance(gpu_count, bool):
             raise TypeError("gpu_count must be int, got " + type(gpu_count).__name__)
 
-        gpu_model = d.pop("gpu_model", UNSET)
+        gpu_model = d.get("gpu_model", UNSET)
         if not isinstance(gpu_model, (str, Unset)):
             raise TypeError("gpu_model must be str, got " + type(gpu_model).__name__)
 
@@ -88,8 +99,13 @@ class InstanceType:
             gpu_model,
         )
 
+        if len(d) == 3 + (gpu_count is not UNSET) + (gpu_model is not UNSET):
+            instance_type.additional_properties = {}
+            return instance_type
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

@@ -11,6 +11,20 @@ from ..types import UNSET, Unset, decode_base64, encode_base64, parse_uuid
 
 T = TypeVar("T", bound="InstancesPostRequest")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "type",
+        "ephemeral",
+        "filesystems",
+        "image",
+        "preemptible",
+        "tags",
+        "userData",
+    }
+)
+
 
 @_attrs_define
 class InstancesPostRequest:
@@ -88,20 +102,20 @@ class InstancesPostRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        name = d.pop("name")
+        d = src_dict
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        type_ = d.pop("type")
+        type_ = d["type"]
         if not isinstance(type_, str):
             raise TypeError("type must be str, got " + type(type_).__name__)
 
-        ephemeral = d.pop("ephemeral", UNSET)
+        ephemeral = d.get("ephemeral", UNSET)
         if not isinstance(ephemeral, (bool, Unset)):
             raise TypeError("ephemeral must be bool, got " + type(ephemeral).__name__)
 
-        _filesystems = d.pop("filesystems", UNSET)
+        _filesystems = d.get("filesystems", UNSET)
         filesystems: list[UUID] | Unset = UNSET
         if _filesystems is not UNSET:
             if not isinstance(_filesystems, list):
@@ -114,24 +128,24 @@ class InstancesPostRequest:
 
                 filesystems.append(filesystems_item)
 
-        image = d.pop("image", UNSET)
+        image = d.get("image", UNSET)
         if not isinstance(image, (str, Unset)):
             raise TypeError("image must be str, got " + type(image).__name__)
 
-        preemptible = d.pop("preemptible", UNSET)
+        preemptible = d.get("preemptible", UNSET)
         if not isinstance(preemptible, (bool, Unset)):
             raise TypeError(
                 "preemptible must be bool, got " + type(preemptible).__name__
             )
 
-        _tags = d.pop("tags", UNSET)
+        _tags = d.get("tags", UNSET)
         tags: InstancesPostRequestTags | Unset
         if isinstance(_tags, Unset):
             tags = UNSET
         else:
             tags = InstancesPostRequestTags.from_dict(_tags)
 
-        user_data = decode_base64(d.pop("userData", UNSET), "user_data")
+        user_data = decode_base64(d.get("userData", UNSET), "user_data")
 
         instances_post_request = cls(
             name,
@@ -144,8 +158,15 @@ class InstancesPostRequest:
             user_data,
         )
 
+        if len(d) == 2 + (ephemeral is not UNSET) + (filesystems is not UNSET) + (
+            image is not UNSET
+        ) + (preemptible is not UNSET) + (tags is not UNSET) + (user_data is not UNSET):
+            instances_post_request.additional_properties = {}
+            return instances_post_request
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

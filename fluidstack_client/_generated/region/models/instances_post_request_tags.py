@@ -27,7 +27,7 @@ class InstancesPostRequestTags:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
+        d = src_dict
         instances_post_request_tags = cls()
 
         additional_properties = {}

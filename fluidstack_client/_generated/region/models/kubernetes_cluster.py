@@ -11,6 +11,14 @@ from ..types import parse_uuid
 
 T = TypeVar("T", bound="KubernetesCluster")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class KubernetesCluster:
@@ -43,10 +51,10 @@ class KubernetesCluster:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = parse_uuid(d.pop("id"), "id")
+        d = src_dict
+        id = parse_uuid(d["id"], "id")
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
@@ -55,8 +63,13 @@ class KubernetesCluster:
             name,
         )
 
+        if len(d) == 2:
+            kubernetes_cluster.additional_properties = {}
+            return kubernetes_cluster
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

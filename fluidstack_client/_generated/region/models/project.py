@@ -12,6 +12,16 @@ from ..types import parse_enum, parse_uuid
 
 T = TypeVar("T", bound="Project")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "state",
+        "tags",
+    }
+)
+
 
 @_attrs_define
 class Project:
@@ -54,19 +64,19 @@ class Project:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = parse_uuid(d.pop("id"), "id")
+        d = src_dict
+        id = parse_uuid(d["id"], "id")
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        _state = d.pop("state")
+        _state = d["state"]
         state = (
             type(_state) is str and ProjectState._value2member_map_.get(_state)
         ) or parse_enum(ProjectState, _state, "state")
 
-        tags = ProjectTags.from_dict(d.pop("tags"))
+        tags = ProjectTags.from_dict(d["tags"])
 
         project = cls(
             id,
@@ -75,8 +85,13 @@ class Project:
             tags,
         )
 
+        if len(d) == 4:
+            project.additional_properties = {}
+            return project
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

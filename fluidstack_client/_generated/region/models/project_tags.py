@@ -24,7 +24,7 @@ class ProjectTags:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
+        d = src_dict
         project_tags = cls()
 
         additional_properties = {}

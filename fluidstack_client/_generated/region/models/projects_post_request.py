@@ -10,6 +10,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProjectsPostRequest")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "tags",
+    }
+)
+
 
 @_attrs_define
 class ProjectsPostRequest:
@@ -46,12 +54,12 @@ class ProjectsPostRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        name = d.pop("name")
+        d = src_dict
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        _tags = d.pop("tags", UNSET)
+        _tags = d.get("tags", UNSET)
         tags: ProjectsPostRequestTags | Unset
         if isinstance(_tags, Unset):
             tags = UNSET
@@ -63,8 +71,13 @@ class ProjectsPostRequest:
             tags,
         )
 
+        if len(d) == 1 + (tags is not UNSET):
+            projects_post_request.additional_properties = {}
+            return projects_post_request
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional

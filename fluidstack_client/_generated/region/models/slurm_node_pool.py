@@ -11,6 +11,15 @@ from ..types import parse_uuid
 
 T = TypeVar("T", bound="SlurmNodePool")
 
+# The fields the spec names: any other key of the server's object is an additional property.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SlurmNodePool:
@@ -48,14 +57,14 @@ class SlurmNodePool:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = parse_uuid(d.pop("id"), "id")
+        d = src_dict
+        id = parse_uuid(d["id"], "id")
 
-        name = d.pop("name")
+        name = d["name"]
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
-        type_ = d.pop("type")
+        type_ = d["type"]
         if not isinstance(type_, str):
             raise TypeError("type must be str, got " + type(type_).__name__)
 
@@ -65,8 +74,13 @@ class SlurmNodePool:
             type_,
         )
 
+        if len(d) == 3:
+            slurm_node_pool.additional_properties = {}
+            return slurm_node_pool
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_FIELDS:
+                continue
             additional = prop_dict
 
             additional_properties[prop_name] = additional
