@@ -664,14 +664,15 @@ class _AsyncClientBase:
         if of_token:
             most = min(most, _body.MAX_TOKEN_RESPONSE)
         limit = most if success else cap + redactor.margin
-        declared = response.headers.get("Content-Length", "")
+        wire = _Wire(response)
+        declared = wire.length
         try:
             if success and declared.isdigit() and int(declared) > limit:
                 raise _body.BodyTooLarge(f"Content-Length {int(declared):,} is over the limit")
             # An in-memory transport (a mock) may hand over a response already read
             # and decoded; anything from the network arrives as raw bytes.
             consumed = response.is_stream_consumed
-            encoding = None if consumed else response.headers.get("Content-Encoding")
+            encoding = None if consumed else wire.encoding
             reader = _body.BodyReader(encoding, limit, truncate=not success)
             if consumed:
                 reader.feed(response.content)
@@ -701,7 +702,7 @@ class _AsyncClientBase:
             if success:
                 raise validation_error(_loaded(response, b""), str(exc), redactor) from None
             content = b""
-        return _loaded(response, content, redactor)
+        return _loaded(response, content, redactor, wire)
 
     def _too_large(
         self,
@@ -783,14 +784,40 @@ def _new_http(timeout: httpx.Timeout, limits: httpx.Limits) -> httpx.AsyncClient
     return http
 
 
+class _Wire:
+    """What `_read` and `_loaded` need of a response's headers, in one pass over them:
+    Content-Length, Content-Encoding, and every value (to look for the token in)."""
+
+    __slots__ = ("encoding", "length", "values")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.length = ""
+        self.encoding: str | None = None
+        values = []
+        for key, value in response.headers.raw:
+            values.append(value)
+            if len(key) in (14, 16):  # the two names' lengths: most headers skip lower()
+                name = key.lower()
+                if name == b"content-length":
+                    self.length = value.decode("latin-1")
+                elif name == b"content-encoding":
+                    # (httpx joins repeated fields with ", ", as the header's get() does)
+                    text = value.decode("latin-1")
+                    self.encoding = text if self.encoding is None else f"{self.encoding}, {text}"
+        self.values = b"\n".join(values)
+
+
 def _loaded(
-    response: httpx.Response, content: bytes, redactor: Redactor = NO_SECRET
+    response: httpx.Response,
+    content: bytes,
+    redactor: Redactor = NO_SECRET,
+    wire: _Wire | None = None,
 ) -> httpx.Response:
     """A plain response with `content` as its (already decoded) body, and the token
     scrubbed from its header values."""
-    values = b"\n".join(v for _, v in response.headers.raw)
-    echoed = redactor.bytes(values) is not values  # the same object when nothing was found
-    if "Content-Encoding" not in response.headers and not echoed:
+    wire = wire or _Wire(response)
+    echoed = redactor.bytes(wire.values) is not wire.values  # the same object when clean
+    if wire.encoding is None and not echoed:
         # The wire headers describe `content` as it is: store it where httpx's own
         # read() does, rather than build a second response on every call.
         response._content = content

@@ -51,44 +51,58 @@ class Operation:
         return status in self.success or (bool(self.inferred) and 200 <= status < 300)
 
 
-# (method, number of path segments) -> [(segments, with None for a parameter), ...]
-_Table = dict[tuple[str, int], list[tuple[tuple[str | None, ...], tuple[str, ...], Operation]]]
+# (method, number of path segments) -> [(the literal segments, the parameters), ...],
+# each as (position, text or name)
+_Segments = tuple[tuple[int, str], ...]
+_Table = dict[tuple[str, int], list[tuple[_Segments, _Segments, Operation]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    literal: dict[tuple[str, str], Operation]  # (method, path): paths without parameters
+    templated: _Table  # the others, with the positions of their parameters
 
 
 @cache
-def _table(api: str) -> _Table:
+def _index(api: str) -> _Index:
     import importlib
     import pkgutil
 
     package = importlib.import_module(f"{__package__}._generated.{api}.api")
-    table: _Table = {}
+    index = _Index({}, {})
     for info in pkgutil.iter_modules(package.__path__):
         tag = importlib.import_module(f"{package.__name__}.{info.name}")
         for method, template, name, *codes in getattr(tag, "OPERATIONS", ()):
             success, bodies, inferred = (frozenset(c) for c in codes)
-            parts = template.split("/")
-            pattern = tuple(None if p.startswith("{") else p for p in parts)
-            params = tuple(p.strip("{}") for p in parts if p.startswith("{"))
             operation = Operation(method, template, name, success, bodies, inferred)
-            table.setdefault((method, len(parts)), []).append((pattern, params, operation))
-    return table
+            parts = template.split("/")
+            at = tuple(i for i, p in enumerate(parts) if p.startswith("{"))
+            if not at:
+                index.literal[method, template] = operation
+                continue
+            fixed = tuple((i, p) for i, p in enumerate(parts) if i not in at)
+            names = tuple((i, parts[i].strip("{}")) for i in at)
+            index.templated.setdefault((method, len(parts)), []).append((fixed, names, operation))
+    return index
 
 
 def match(api: str, method: str, path: str) -> Operation:
     """The operation of `api` (a generated package's name: "management", "region")
     that `method path` belongs to (path as the generated code built it, parameters
-    percent-encoded), or InvalidParameterError."""
+    percent-encoded), or InvalidParameterError. A path without parameters is one
+    lookup; one with parameters is compared with the templates of its length."""
+    index = _index(api)
+    found = index.literal.get((method, path))
+    if found is not None:
+        return found
     segments = path.split("/")
-    for pattern, params, operation in _table(api).get((method, len(segments)), ()):
-        values = []
-        for expected, actual in zip(pattern, segments, strict=True):
-            if expected is None:
-                values.append(actual)
-            elif expected != actual:
+    for fixed, names, operation in index.templated.get((method, len(segments)), ()):
+        for i, text in fixed:
+            if segments[i] != text:
                 break
         else:
-            for name, value in zip(params, values, strict=True):
-                _check_parameter(name, value)
+            for i, name in names:
+                _check_parameter(name, segments[i])
             return operation
     raise InvalidParameterError(
         f"{method} {clean(path, limit=200)} is not an operation of {TITLES[api]}"

@@ -25,7 +25,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/instances/{id}".format(
-            id=quote(str(id), safe=""),
+            id=str(id) if type(id) is UUID else quote(str(id), safe=""),
         ),
     }
 

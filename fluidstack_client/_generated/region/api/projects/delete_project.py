@@ -22,7 +22,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/projects/{id}".format(
-            id=quote(str(id), safe=""),
+            id=str(id) if type(id) is UUID else quote(str(id), safe=""),
         ),
     }
 

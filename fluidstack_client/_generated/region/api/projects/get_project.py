@@ -23,7 +23,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/projects/{id}".format(
-            id=quote(str(id), safe=""),
+            id=str(id) if type(id) is UUID else quote(str(id), safe=""),
         ),
     }
 
