@@ -6,18 +6,42 @@ uses only these, so that `scripts/unasync.py` can derive the sync client from it
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
+import importlib
 import inspect
 import weakref
-from asyncio import Lock, Semaphore, sleep
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    import asyncio
+    from asyncio import Lock, Semaphore, sleep
+else:
+    # asyncio is imported when the first async client is made, not with the package
+    # (11 ms: an async program has it already; a sync one never needs it).
+
+    class _Asyncio:
+        def __getattr__(self, name: str) -> Any:
+            module = importlib.import_module("asyncio")
+            globals()["asyncio"] = module  # from now on, the module itself
+            return getattr(module, name)
+
+    asyncio = _Asyncio()
+
+    def Lock() -> asyncio.Lock:  # asyncio.Lock(), made on first use
+        return asyncio.Lock()
+
+    def Semaphore(value: int = 1) -> asyncio.Semaphore:  # asyncio.Semaphore(), the same
+        return asyncio.Semaphore(value)
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
 
 from ._error_mapping import fresh
 from .errors import APITimeoutError, FluidstackError

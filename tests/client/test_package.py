@@ -51,6 +51,23 @@ def test_clients_load_on_first_use() -> None:
     subprocess.run([sys.executable, "-c", probe], check=True)
 
 
+def test_the_async_client_imports_asyncio_when_the_first_one_is_made() -> None:
+    """Importing `AsyncFluidstack` does not import asyncio (11 ms; an async program has
+    it already): making a client does, and the client then works."""
+    probe = (
+        "import sys\n"
+        "from fluidstack_client import AsyncFluidstack\n"
+        "assert 'asyncio' not in sys.modules, 'importing AsyncFluidstack imported asyncio'\n"
+        "from fluidstack_client.testing import FakeAPI\n"
+        "import asyncio\n"
+        "async def main():\n"
+        "    async with FakeAPI().async_client() as fs:\n"
+        "        return await fs.regions.list()\n"
+        "assert asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
+
+
 @pytest.mark.parametrize(
     ("name", "module"),
     [
