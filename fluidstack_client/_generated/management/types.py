@@ -36,7 +36,9 @@ UNSET: Unset = Unset.UNSET
 """The one `Unset` value: an optional field the server left out."""
 
 _new_object = object.__new__
-_set_slot = object.__setattr__
+# UUID's two slots (it has had __slots__ since Python 3.8), set as UUID.__init__ does.
+_set_int = UUID.__dict__["int"].__set__
+_set_is_safe = UUID.__dict__["is_safe"].__set__
 # Read once: an enum member is a slow attribute on Python 3.11 (~200 ns a lookup).
 _SAFE_UNKNOWN = SafeUUID.unknown
 
@@ -52,8 +54,8 @@ def parse_uuid(value: object, name: str = "a UUID field") -> UUID:
             digits = value.replace("-", "")
             if len(digits) == 32:
                 uuid = _new_object(UUID)
-                _set_slot(uuid, "int", int(digits, 16))
-                _set_slot(uuid, "is_safe", _SAFE_UNKNOWN)
+                _set_int(uuid, int(digits, 16))
+                _set_is_safe(uuid, _SAFE_UNKNOWN)
                 return uuid
         return UUID(value)  # type: ignore[arg-type]
     except (ValueError, TypeError, AttributeError):

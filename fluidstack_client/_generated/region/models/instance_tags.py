@@ -25,7 +25,8 @@ class InstanceTags:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = src_dict
-        instance_tags = cls()
+        # (no field to pass: the attrs __init__ would only make the dict set below)
+        instance_tags = cls.__new__(cls)
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():

@@ -28,7 +28,8 @@ class ProjectsPostRequestTags:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = src_dict
-        projects_post_request_tags = cls()
+        # (no field to pass: the attrs __init__ would only make the dict set below)
+        projects_post_request_tags = cls.__new__(cls)
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
