@@ -124,24 +124,51 @@ class _AsyncShared:
         self._writer_lock = threading.Lock()  # never held across an await
         self._max_connections = max_connections
         # How to make the pool anew in a forked child (None: the user's, which cannot
-        # be); `inherited` marks a user's pool in a child, refused from then on.
+        # be); `forked`: in a child, the pool is still the parent's (see pool()).
         self.make_http: Callable[[], httpx.AsyncClient] | None = None
-        self.inherited = False
+        self.forked = False
         _fork.track(self)
 
     def _after_fork(self) -> None:
         """In a child process: nothing the parent's requests use is used again. Its
-        sockets are dropped, not closed (closing could end the parent's sessions)."""
-        if self.make_http is not None:
-            self.http = self.make_http()
-        else:
-            self.inherited = True
+        sockets are dropped, not closed (closing could end the parent's sessions). The
+        child's own pool is made when it first sends (`pool()`): a fork costs nothing
+        per client, and a pool that cannot be made fails that call, not the fork."""
+        # First, and it cannot fail: whatever happens below, no request of this
+        # process goes over the parent's connections.
+        self.forked = not self.http.is_closed  # (a client closed before stays closed)
         self._writer = None
         self._writer_lock = threading.Lock()
         self.gate = Semaphore(self._max_connections)
         self.regions_fetch = SingleFlight()
         self.loop = None
         self.credentials._after_fork()
+
+    def pool(self) -> httpx.AsyncClient:
+        """The pool of this process: after a fork, a new one, made on first use (a
+        user's http_client cannot be remade: refused, nothing sent)."""
+        if self.forked:
+            with self._writer_lock:
+                if self.forked:
+                    self.http = self._remade()
+                    self.forked = False
+        return self.http
+
+    def _remade(self) -> httpx.AsyncClient:
+        if self.make_http is None:
+            raise FluidstackError(
+                "this client's http_client was made before os.fork(), and a child process "
+                "cannot share its connections with the parent (their answers would mix): "
+                "make the client, and its http_client, in the child (nothing was sent)"
+            )
+        try:
+            return self.make_http()
+        except Exception as exc:
+            detail = clean(f"{type(exc).__name__}: {exc}")
+            raise FluidstackError(
+                f"cannot make this process's own connection pool after os.fork() ({detail}); "
+                "nothing was sent"
+            ) from None
 
     def http_for(self, method: str) -> httpx.AsyncClient:
         """The pool a request goes over: writes get fresh connections when we own the
@@ -155,7 +182,9 @@ class _AsyncShared:
         return self._writer
 
     def pools(self) -> list[httpx.AsyncClient]:
-        return [self.http] if self._writer is None else [self.http, self._writer]
+        # (after a fork, before a first call, the parent's: not this process's to close)
+        mine = [] if self.forked else [self.http]
+        return mine if self._writer is None else [*mine, self._writer]
 
 
 class _AsyncCall:
@@ -420,12 +449,8 @@ class _AsyncClientBase:
         is retried like an idempotent request, and any status that is not retried is
         returned for the credentials provider to read.
         """
-        if self._shared.inherited:
-            raise FluidstackError(
-                "this client's http_client was made before os.fork(), and a child process "
-                "cannot share its connections with the parent (their answers would mix): "
-                "make the client, and its http_client, in the child (nothing was sent)"
-            )
+        if self._shared.forked:
+            self._shared.pool()  # this process's own, made on first use after a fork
         provider = self._shared.credentials
         idempotent = True if operation is None else None
         refreshed = False

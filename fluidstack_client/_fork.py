@@ -4,13 +4,15 @@ A client used before a fork (gunicorn `--preload`, Celery's prefork pool,
 `multiprocessing` with the fork start method) would hand its children the parent's
 kept-alive sockets: two processes reading one connection read each other's answers.
 At the fork, in the child only, every live client's shared state drops what it
-inherited (pools it made are made anew, locks, token caches, event-loop bindings);
-a pool the user passed cannot be remade, and is refused in the child instead
-(`_AsyncShared._after_fork`). The parent is left as it was.
+inherited (locks, token caches, event-loop bindings) and marks its pool as the
+parent's: a pool it made is made anew on first use in the child; a pool the user
+passed cannot be remade, and is refused in the child instead (`_AsyncShared.pool`).
+The parent is left as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from collections.abc import Callable
@@ -36,10 +38,14 @@ def on_fork(hook: Callable[[], None]) -> None:
 
 
 def _in_child() -> None:
+    # Each hook and object on its own: one that fails (it should not; it only drops
+    # and marks things) must not leave the others on the parent's state.
     for hook in _hooks:
-        hook()
+        with contextlib.suppress(Exception):
+            hook()
     for obj in list(_objects):
-        obj._after_fork()
+        with contextlib.suppress(Exception):
+            obj._after_fork()
 
 
 if hasattr(os, "register_at_fork"):  # (not on Windows, which has no fork)

@@ -27,7 +27,7 @@ from support import samples
 from support.clients import FAST, TOKEN
 from support.scripted_server import Recorded, Reply, ScriptedServer
 
-from fluidstack_client import AsyncFluidstack, Fluidstack, FluidstackError
+from fluidstack_client import AsyncFluidstack, Fluidstack, FluidstackError, _sync_send
 
 CHILDREN = 4
 CALLS = 20
@@ -173,3 +173,108 @@ def test_a_users_http_client_is_refused_in_a_forked_child(server: ScriptedServer
         str(uuid.UUID(int=1)),
         str(uuid.UUID(int=3)),
     ]
+
+
+def _in_one_child(run: Callable[[], str]) -> str:
+    """Fork one child, run `run()` there, and return what it returned (or the type of
+    what it raised)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            try:
+                said = run()
+            except Exception as exc:
+                said = f"{type(exc).__name__}: {exc}"
+            os.write(write, said.encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    assert _exit_codes([pid]) == [0]
+    out = b""
+    while chunk := os.read(read, 65536):
+        out += chunk
+    os.close(read)
+    return out.decode()
+
+
+def test_a_pool_the_child_cannot_make_fails_that_call_and_no_other_client(
+    server: ScriptedServer,
+) -> None:
+    """Review of issue 22: the child's pools were made at the fork, one client after
+    another; one that failed (SSL_CERT_FILE naming a missing file, the open-file limit)
+    ended the hook, leaving it and every client after it on the parent's kept-alive
+    connections (4-5 answers in 100 were another request's). Now a child's pool is
+    made on its first call: a failure is that call's FluidstackError, nothing sent,
+    and no client ever falls back to the parent's connections."""
+    server.default = _answer_with_its_id
+    with (
+        Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as broken,
+        Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fine,
+    ):
+        with ThreadPoolExecutor(4) as pool:  # both warm: connections to inherit
+            list(pool.map(broken.instances.get, _ids(0)))
+            list(pool.map(fine.instances.get, _ids(0)))
+        sent = len(server.requests)
+
+        def child() -> str:
+            # In the child only, for a while: no new pool can be made (as at the open-
+            # file limit). The call fails; it does not go over the parent's pool.
+            made = _sync_send._new_http
+
+            def at_the_limit(*args: object, **kwargs: object) -> httpx.Client:
+                raise OSError(24, "Too many open files")
+
+            _sync_send._new_http = at_the_limit
+            failed = ""
+            try:
+                broken.instances.get(uuid.UUID(int=7))
+            except FluidstackError as exc:
+                failed = str(exc)
+            _sync_send._new_http = made
+            return f"{failed}|{_wrong_answers(fine, 5)}|{_wrong_answers(broken, 6)}"
+
+        failed, fine_wrong, broken_wrong = _in_one_child(child).split("|")
+    assert failed == (
+        "cannot make this process's own connection pool after os.fork() (OSError: [Errno "
+        "24] Too many open files); nothing was sent"
+    )
+    assert (fine_wrong, broken_wrong) == ("0", "0")  # made once it can be, and used
+    ids = [r.path.rsplit("/", 1)[-1] for r in server.requests[sent:]]
+    assert str(uuid.UUID(int=7)) not in ids
+    assert len(ids) == 2 * CALLS
+
+
+def test_a_client_closed_before_the_fork_stays_closed_in_the_child(
+    server: ScriptedServer,
+) -> None:
+    server.default = _answer_with_its_id
+    fs = Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST)
+    fs.instances.get(uuid.UUID(int=1))
+    fs.close()
+
+    def child() -> str:
+        fs.instances.get(uuid.UUID(int=2))
+        return "sent"
+
+    assert _in_one_child(child) == "FluidstackError: this client has been closed"
+    assert len(server.requests) == 1
+
+
+def test_a_fork_makes_no_pool_for_a_child_that_never_calls(server: ScriptedServer) -> None:
+    """Review of issue 22: each fork made a new pool for every live client (~22 ms
+    each: 50 clients, 1.1 s per fork) even in a child that never called."""
+    server.default = _answer_with_its_id
+    clients = [Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) for _ in range(3)]
+    for fs in clients:
+        fs.instances.get(uuid.UUID(int=1))
+
+    def child() -> str:
+        return ",".join(str(fs._shared.http is before) for fs, before in zip(clients, pools))
+
+    pools = [fs._shared.http for fs in clients]
+    assert _in_one_child(child) == "True,True,True"  # dropped on first use, not made
+    for fs in clients:
+        fs.close()
