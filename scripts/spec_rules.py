@@ -20,8 +20,18 @@ so what is refused is exactly what would be generated:
   `from_dict`, `additional_properties`, `additional_keys`, `d`, `field_dict`, ...);
 - a parameter that takes a name an endpoint module uses in its own code (`body`,
   `params`, `headers`, `sync_detailed`, `quote`, ...);
+- a property named like a local the model's code binds for another property
+  (`<array>_item`, `<item>_data`, `_<name>`, `<union>_type_N`, `_parse_<union>`, the
+  model's module name), or a parameter named like one `_get_kwargs` binds for a
+  query parameter (`json_<name>`, `<name>_item`): one would overwrite the other;
 - a name the wrapper (`fluidstack_client/*.py`) imports from the generated package
-  that the spec no longer generates.
+  that the spec no longer generates;
+- a call of a generated operation by the wrapper (`<op>.asyncio_detailed` handed to
+  `_call`, through helpers like `_in_project`; read with `ast`) that the new
+  operation no longer fits: a keyword that is not a parameter, a required parameter
+  not passed, a success response that does not parse to the type the wrapper
+  method returns (or has no body where one is needed). A call form the rule cannot
+  follow is reported, not skipped.
 
 `rebound()` is the rule between two versions of a spec (or of the generated
 OPERATIONS tables): an operation kept by name must keep its method and path, and an
@@ -224,6 +234,8 @@ def problems(document: dict[str, Any], root: Path, api: str) -> list[str]:
     found += _operation_problems(data, names)
     if not found:
         found += _wrapper_problems(data, root, api)
+    if not found:
+        found += _call_problems(data, document, root, api)
     return found
 
 
@@ -275,13 +287,59 @@ def _property_problems(data: GeneratorData, names: OwnNames) -> Iterator[str]:
     """(The generator itself renames two properties that would share a name.)"""
     reserved = MODEL_OWN | names.model
     for model in data.models:
-        for prop in [*(model.required_properties or []), *(model.optional_properties or [])]:
+        props = [*(model.required_properties or []), *(model.optional_properties or [])]
+        for prop in props:
             if str(prop.python_name) in reserved:
                 yield (
                     f"schema {model.class_info.name} property {_raw(prop.name)!r} becomes "
                     f"attribute {prop.python_name}, a name every generated model already "
                     "has or uses"
                 )
+        yield from _local_problems(model, props)
+
+
+def _local_problems(model: Any, props: list[Any]) -> Iterator[str]:
+    """A property named like a local the templates bind for another property of the
+    same model (`<array>_item`, `_<name>`, `<union>_type_0`, `_parse_<union>`, ...):
+    from_dict or to_dict would overwrite one with the other before it is read."""
+    owners: list[tuple[str, set[str]]] = [(_raw(p.name), _locals(p)) for p in props]
+    extra = model.additional_properties
+    if extra is not None and not isinstance(extra, bool):  # a typed additional property
+        owners.append(("(additional properties)", _locals(extra)))
+    # from_dict binds the model it builds to the module's name, then (with additional
+    # properties) counts the optional fields read: `+ (<optional> is not UNSET)`
+    built = ("(the model from_dict builds)", {str(model.class_info.module_name)})
+    for prop in props:
+        name = str(prop.python_name)
+        counted = extra is not None and extra is not False and not prop.required
+        for owner, local in [*owners, *([built] if counted else [])]:
+            if owner != _raw(prop.name) and name in local:
+                yield (
+                    f"schema {model.class_info.name} property {_raw(prop.name)!r} becomes "
+                    f"attribute {name}, a local the generated model code binds for "
+                    + (f"property {owner!r}" if not owner.startswith("(") else owner[1:-1])
+                    + ": one would overwrite the other"
+                )
+                break
+
+
+def _locals(prop: Any) -> set[str]:
+    """The names the templates bind for `prop` beside its own: `_<name>` (the raw
+    value), `_parse_<name>` (a union's parser), and for each inner property (a list's
+    `<name>_item`, a union's `<name>_type_N`) its name, `<inner>_data` (the loop
+    variable), `<inner>_element` (multipart) and its own locals. A superset of what
+    one property's code binds: refusing a name it does not use costs a rename."""
+    name = str(prop.python_name)
+    found = {f"_{name}", f"_parse_{name}"}
+    inner = getattr(prop, "inner_property", None)
+    inners = [
+        *([inner] if inner is not None else []),
+        *(getattr(prop, "inner_properties", None) or []),
+    ]
+    for item in inners:
+        item_name = str(item.python_name)
+        found |= {item_name, f"{item_name}_data", f"{item_name}_element", *_locals(item)}
+    return found
 
 
 def _raw(name: Any) -> str:
@@ -308,9 +366,31 @@ def _operation_problems(data: GeneratorData, names: OwnNames) -> Iterator[str]:
                     f"argument {param.python_name}, a name every generated endpoint "
                     "already uses"
                 )
+    for _, endpoint in _endpoints(data):
+        yield from _parameter_local_problems(endpoint)
     pairs = ((str(e.name), _where(e)) for _, e in _endpoints(data))
     for first, second, key in _clashes(pairs):
         yield f"operations {first} and {second} both become function {key}"
+
+
+def _parameter_local_problems(endpoint: Any) -> Iterator[str]:
+    """A parameter named like a local `_get_kwargs` binds for a query parameter
+    (`json_<name>`, the transformed value, and a list's `<name>_item`, ...): the
+    request would carry one's value for the other."""
+    params = [param for _, param in endpoint.iter_all_parameters()]
+    owners = [
+        (_raw(q.name), {f"json_{q.python_name}", *_locals(q)}) for q in endpoint.query_parameters
+    ]
+    for param in params:
+        name = str(param.python_name)
+        for owner, local in owners:
+            if owner != _raw(param.name) and name in local:
+                yield (
+                    f"operation {_where(endpoint)} parameter {_raw(param.name)!r} becomes "
+                    f"argument {name}, a local the generated endpoint binds for query "
+                    f"parameter {owner!r}: one would overwrite the other"
+                )
+                break
 
 
 def operations_of(document: dict[str, Any], root: Path) -> dict[str, tuple[str, str]]:
@@ -325,26 +405,46 @@ def operations_of(document: dict[str, Any], root: Path) -> dict[str, tuple[str, 
 # -- what the wrapper imports from the generated package ---------------------------------
 
 
-def _wrapper_imports(root: Path, api: str) -> Iterator[tuple[str, str, str]]:
-    """(where, module under _generated.<api>, name) for each import the hand-written
-    modules make from that API's generated package."""
-    prefix = f"{PACKAGE}._generated.{api}"
+@dataclass(frozen=True)
+class _Module:
+    """A hand-written module of the wrapper: its path, tree, and its imports as
+    (line, absolute module, name, local name)."""
+
+    relative: Path
+    tree: ast.Module
+    imports: tuple[tuple[int, str, str, str], ...]
+
+
+@cache
+def _wrapper_modules(root: Path) -> tuple[_Module, ...]:
+    found = []
     package_dir = root / PACKAGE
     for path in sorted(package_dir.rglob("*.py")):
         relative = path.relative_to(root)
         if GENERATED in relative.parents:
             continue
-        parts = list(relative.with_suffix("").parts)
-        package = parts[:-1]
-        for node in ast.walk(ast.parse(path.read_text())):
+        package = list(relative.with_suffix("").parts)[:-1]
+        tree = ast.parse(path.read_text())
+        imports = []
+        for node in ast.walk(tree):
             if not isinstance(node, ast.ImportFrom):
                 continue
             base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join([*base, *(node.module or "").split(".")]).strip(".")
-            if module == prefix or module.startswith(prefix + "."):
-                rest = module[len(prefix) + 1 :]
-                for alias in node.names:
-                    yield f"{relative}:{node.lineno}", rest, alias.name
+            for alias in node.names:
+                imports.append((node.lineno, module, alias.name, alias.asname or alias.name))
+        found.append(_Module(relative, tree, tuple(imports)))
+    return tuple(found)
+
+
+def _wrapper_imports(root: Path, api: str) -> Iterator[tuple[str, str, str]]:
+    """(where, module under _generated.<api>, name) for each import the hand-written
+    modules make from that API's generated package."""
+    prefix = f"{PACKAGE}._generated.{api}"
+    for module in _wrapper_modules(root):
+        for line, name_of, name, _ in module.imports:
+            if name_of == prefix or name_of.startswith(prefix + "."):
+                yield f"{module.relative}:{line}", name_of[len(prefix) + 1 :], name
 
 
 def _generates(data: GeneratorData, module: str, name: str) -> bool:
@@ -373,6 +473,399 @@ def _wrapper_problems(data: GeneratorData, root: Path, api: str) -> Iterator[str
                 f"the wrapper imports {name} from _generated.{api}.{module} ({where}); "
                 "the spec no longer generates it"
             )
+
+
+# -- how the wrapper calls the generated operations --------------------------------------
+
+# The generated functions the wrapper hands to its send path (`_call`), which runs
+# their module's `_get_kwargs(*args, **kwargs)` and `_parse_response`.
+DETAILED = frozenset({"asyncio_detailed", "sync_detailed"})
+DISCARDED = "discarded"  # the call's result is not used
+UNANNOTATED = "unannotated"  # bound to a name without an annotation
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a generated operation by the wrapper, as `_get_kwargs` receives it
+    once the wrapper's helpers (`_in_project`, `_action`, ...) have added theirs."""
+
+    where: str  # file:line
+    method: str  # the wrapper's Class.method making it
+    api: str
+    function: str  # the generated function (module) name
+    positional: int = 0
+    keywords: tuple[str, ...] = ()
+    expects_body: bool = True
+    # The type the wrapper gives the result, as its union's members, or DISCARDED or
+    # UNANNOTATED; None with `unread` when the call could not be read.
+    returns: frozenset[str] | str | None = None
+    unread: str = ""  # why the call's form is not one this rule reads ("" if read)
+
+
+class _Unread(Exception):
+    """A call form the rule does not know: reported, never skipped."""
+
+
+@cache
+def wrapper_calls(root: Path) -> tuple[Call, ...]:
+    """Every call of a generated operation in the hand-written modules."""
+    modules = _wrapper_modules(root)
+    terminal = _send_signature(modules)
+    found: list[Call] = []
+    for module in modules:
+        found += sorted(_calls_in(module, terminal), key=lambda c: int(c.where.split(":")[-1]))
+    return tuple(found)
+
+
+def _send_signature(modules: Iterable[_Module]) -> dict[str, ast.expr | None]:
+    """`_call`'s own keyword-only parameters and their defaults (`expect_body`): what it
+    keeps; the rest of its arguments go to `_get_kwargs`."""
+    for module in modules:
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name == "_call":
+                args = node.args
+                if args.vararg and args.kwarg:
+                    return dict(
+                        zip((a.arg for a in args.kwonlyargs), args.kw_defaults, strict=True)
+                    )
+    return {}
+
+
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _calls_in(module: _Module, terminal: dict[str, ast.expr | None]) -> Iterator[Call]:
+    generated = f"{PACKAGE}._generated."
+    endpoints: dict[str, tuple[str, str]] = {}  # local name -> (api, function)
+    models: dict[str, str] = {}  # local name -> generated model class
+    for _, source, name, local in module.imports:
+        parts = source[len(generated) :].split(".") if source.startswith(generated) else []
+        if len(parts) == 3 and parts[1] == "api":
+            endpoints[local] = (parts[0], name)
+        elif len(parts) >= 2 and parts[1] == "models":
+            models[local] = name
+    parents = _parents(module.tree)
+    methods: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    methods.setdefault(item.name, []).append(item)
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Attribute) and node.attr in DETAILED:
+            reference: ast.AST = node
+        elif isinstance(node, ast.Name) and node.id in endpoints:
+            if isinstance(parents.get(node), ast.Attribute):
+                continue  # read as the Attribute above (or reported there)
+            reference = node
+        else:
+            continue
+        where = f"{module.relative}:{node.lineno}"
+        method = _enclosing(node, parents)
+        target = node.value if isinstance(node, ast.Attribute) else node
+        if not (isinstance(target, ast.Name) and target.id in endpoints):
+            yield Call(where, method, "", ast.unparse(node), unread="not a generated module's")
+            continue
+        api, function = endpoints[target.id]
+        call = parents.get(reference)
+        try:
+            if not (
+                isinstance(reference, ast.Attribute)
+                and isinstance(call, ast.Call)
+                and call.args[:1] == [reference]
+            ):
+                raise _Unread(f"{ast.unparse(reference)} is not the first argument of a call")
+            positional, keywords, expects_body = _forwarded(call, methods, terminal)
+            returns = _result(call, parents, models)
+        except _Unread as exc:
+            yield Call(where, method, api, function, unread=str(exc))
+            continue
+        yield Call(where, method, api, function, positional, keywords, expects_body, returns)
+
+
+def _enclosing(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> str:
+    names = []
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append(node.name)
+    return ".".join(reversed(names)) or "<module>"
+
+
+def _forwarded(
+    call: ast.Call,
+    methods: Mapping[str, list[ast.FunctionDef | ast.AsyncFunctionDef]],
+    terminal: Mapping[str, ast.expr | None],
+) -> tuple[int, tuple[str, ...], bool]:
+    """(positional count, keyword names, expect_body) that `_get_kwargs` receives:
+    `call` is followed through the wrapper's helpers (a method of the module that
+    hands its endpoint on, binding its own arguments) to `_call`."""
+    for _ in range(8):
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            raise _Unread(f"{ast.unparse(call)[:80]} passes *args or **kwargs")
+        if not isinstance(call.func, ast.Attribute):
+            raise _Unread(f"{ast.unparse(call.func)} is not the client's _call or a helper")
+        name = call.func.attr
+        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        if name == "_call":
+            if not terminal:
+                raise _Unread("no _call(endpoint, /, *args, ..., **kwargs) to read")
+            expect = keywords.pop("expect_body", terminal.get("expect_body"))
+            for own in terminal:
+                keywords.pop(own, None)
+            if expect is not None and not isinstance(expect, ast.Constant):
+                raise _Unread(f"expect_body={ast.unparse(expect)} is not a constant")
+            expects = True if expect is None else bool(expect.value)
+            return len(call.args) - 1, tuple(keywords), expects
+        defs = methods.get(name, [])
+        if len({ast.dump(d.args) + ast.dump(ast.Module(d.body, [])) for d in defs}) != 1:
+            raise _Unread(f"{name} is not one method of the module")
+        call = _through(call, defs[0])
+    raise _Unread("helpers call each other too deeply")
+
+
+def _through(call: ast.Call, helper: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call:
+    """The call `helper` makes with its endpoint, its parameters replaced by what
+    `call` passes them."""
+    args = helper.args
+    params = [a.arg for a in [*args.posonlyargs, *args.args]][1:]  # (self)
+    defaults = dict(zip(params[len(params) - len(args.defaults) :], args.defaults, strict=True)) | {
+        a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d
+    }
+    bound: dict[str, ast.expr] = dict(zip(params, call.args, strict=False))
+    extra_args = list(call.args[len(params) :])
+    if extra_args and args.vararg is None:
+        raise _Unread(f"{helper.name} takes no more positional arguments")
+    extra_keywords: list[ast.keyword] = []
+    named = set(params[max(len(args.posonlyargs) - 1, 0) :]) | {a.arg for a in args.kwonlyargs}
+    for keyword in call.keywords:
+        if keyword.arg in named:
+            bound[str(keyword.arg)] = keyword.value
+        elif args.kwarg is not None:
+            extra_keywords.append(keyword)
+        else:
+            raise _Unread(f"{helper.name} takes no keyword {keyword.arg}")
+    for param in [*params, *(a.arg for a in args.kwonlyargs)]:
+        if param not in bound:
+            if param not in defaults:
+                raise _Unread(f"{helper.name}'s {param} is not passed")
+            bound[param] = defaults[param]
+    endpoint = params[0] if params else ""
+    inner = [
+        node
+        for node in ast.walk(helper)
+        if isinstance(node, ast.Call)
+        and node.args[:1]
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == endpoint
+    ]
+    if len(inner) != 1:
+        raise _Unread(f"{helper.name} does not hand its endpoint on in one call")
+    forward = inner[0]
+
+    def value(node: ast.expr) -> ast.expr:
+        return bound[node.id] if isinstance(node, ast.Name) and node.id in bound else node
+
+    new_args: list[ast.expr] = [call.args[0]]
+    for arg in forward.args[1:]:
+        if isinstance(arg, ast.Starred):
+            if not (
+                isinstance(arg.value, ast.Name) and args.vararg and arg.value.id == args.vararg.arg
+            ):
+                raise _Unread(f"{helper.name} passes {ast.unparse(arg)}")
+            new_args += extra_args
+        else:
+            new_args.append(value(arg))
+    new_keywords: list[ast.keyword] = []
+    for keyword in forward.keywords:
+        if keyword.arg is None:
+            if not (
+                isinstance(keyword.value, ast.Name)
+                and args.kwarg
+                and keyword.value.id == args.kwarg.arg
+            ):
+                raise _Unread(f"{helper.name} passes **{ast.unparse(keyword.value)}")
+            new_keywords += extra_keywords
+        else:
+            new_keywords.append(ast.keyword(keyword.arg, value(keyword.value)))
+    return ast.Call(forward.func, new_args, new_keywords)
+
+
+def _result(
+    call: ast.Call, parents: Mapping[ast.AST, ast.AST], models: Mapping[str, str]
+) -> frozenset[str] | str:
+    """The type the wrapper gives the call's result: the enclosing function's return
+    annotation (`return await _call(...)`), a variable's annotation, DISCARDED (a bare
+    `await _call(...)`) or UNANNOTATED (`name = await _call(...)`)."""
+    node: ast.AST = call
+    if isinstance(parents.get(node), ast.Await):
+        node = parents[node]
+    parent = parents.get(node)
+    if isinstance(parent, ast.Expr):
+        return DISCARDED
+    if isinstance(parent, ast.Assign) and [type(t) for t in parent.targets] == [ast.Name]:
+        return UNANNOTATED
+    if isinstance(parent, ast.AnnAssign) and parent.value is node:
+        return _type_of(parent.annotation, models)
+    if isinstance(parent, ast.Return):
+        function: ast.AST = parent
+        while function in parents and not isinstance(
+            function, ast.FunctionDef | ast.AsyncFunctionDef
+        ):
+            function = parents[function]
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and function.returns:
+            return _type_of(function.returns, models)
+    raise _Unread("its result is neither returned, assigned to a name nor discarded")
+
+
+def _type_of(node: ast.expr, models: Mapping[str, str]) -> frozenset[str]:
+    """An annotation as the members of its union, each spelled as the generator
+    spells a response's type (`list[Instance]`, `None`): `builtins.`/`typing.` dropped,
+    a generated model by its class name."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _type_of(ast.parse(node.value, mode="eval").body, models)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _type_of(node.left, models) | _type_of(node.right, models)
+    return frozenset({_spelled(node, models)})
+
+
+def _spelled(node: ast.expr, models: Mapping[str, str]) -> str:
+    if isinstance(node, ast.Name):
+        return models.get(node.id, node.id)
+    if isinstance(node, ast.Attribute) and ast.unparse(node.value) in ("builtins", "typing"):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        members = ", ".join(" | ".join(sorted(_type_of(i, models))) for i in inner)
+        return f"{_spelled(node.value, models)}[{members}]"
+    if isinstance(node, ast.Constant) and node.value is None:
+        return "None"
+    return ast.unparse(node)
+
+
+def _success_type(endpoint: Any) -> frozenset[str]:
+    """What the operation's success responses (2XX, else its default) parse to."""
+    responses = [r for r in endpoint.responses.patterns if _is_success(r.status_code.range)]
+    if not responses and endpoint.responses.default is not None:
+        responses = [endpoint.responses.default]
+    return frozenset(
+        "None"
+        if r.source["attribute"] == "None"
+        else str(r.prop.get_type_string().as_unembedded_code())
+        for r in responses
+    )
+
+
+def _is_success(codes: tuple[int, int] | None) -> bool:
+    return codes is not None and codes[0] <= 299 and codes[1] >= 200
+
+
+def _operation_ids(document: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    found = {}
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in (item or {}).items():
+            if isinstance(operation, dict) and "operationId" in operation:
+                found[(str(method).upper(), str(path))] = str(operation["operationId"])
+    return found
+
+
+def _call_problems(
+    data: GeneratorData, document: Mapping[str, Any], root: Path, api: str
+) -> Iterator[str]:
+    """Each call the wrapper makes of this API's operations still fits the new spec:
+    it passes only the operation's parameters, every required one, and the type the
+    wrapper says it returns is what the success response parses to."""
+    by_function = {str(e.name): e for _, e in _endpoints(data)}
+    ids = _operation_ids(document)
+    committed: dict[str, frozenset[str]] | None = None
+    for call in wrapper_calls(root):
+        if call.api not in (api, ""):
+            continue
+        affected = f"in {call.method}, {call.where}"
+        if call.unread:
+            yield (
+                f"the wrapper calls {call.function} in a form the rules cannot read: "
+                f"{call.unread} ({affected})"
+            )
+            continue
+        endpoint = by_function.get(call.function)
+        if endpoint is None:
+            yield f"the wrapper calls {call.function}, which the spec no longer generates"
+            continue
+        operation_id = ids.get((endpoint.method.upper(), _raw(endpoint.path)), call.function)
+        what = f"operation {operation_id} ({_where(endpoint)})"
+        problem = _fit(call, endpoint)
+        if problem is None:
+            success = _success_type(endpoint)
+            expected = call.returns
+            if expected == UNANNOTATED:
+                if committed is None:
+                    committed = _committed_success(root, api)
+                expected = committed.get(call.function, success)
+            problem = _returns(call, success, expected)
+        if problem:
+            yield f"{what}: {problem} ({affected})"
+
+
+def _fit(call: Call, endpoint: Any) -> str | None:
+    """Why `_get_kwargs` would refuse the arguments the call passes (a TypeError)."""
+    path = [str(p.python_name) for p in endpoint.path_parameters]
+    others = {str(p.python_name) for _, p in endpoint.iter_all_parameters()} - set(path)
+    if call.positional > len(path):
+        return (
+            f"the wrapper passes {call.positional} positional arguments; it takes "
+            f"{len(path)} (its path parameters)"
+        )
+    passed = set(path[: call.positional])
+    for keyword in call.keywords:
+        if keyword in passed:
+            return f"the wrapper passes parameter {keyword} twice"
+        if (
+            keyword not in others
+            and keyword not in path
+            and not (keyword == "body" and endpoint.bodies)
+        ):
+            return f"the wrapper passes {keyword}=, which is not a parameter of it"
+        passed.add(keyword)
+    for kind, param in endpoint.iter_all_parameters():
+        name = str(param.python_name)
+        if name not in passed and (name in path or (param.required and param.default is None)):
+            return (
+                f"required {getattr(kind, 'value', kind)} parameter {_raw(param.name)!r} "
+                f"(argument {name}) is not passed by the wrapper"
+            )
+    if endpoint.bodies and "body" not in passed and all(b.prop.required for b in endpoint.bodies):
+        return "its required request body (body=) is not passed by the wrapper"
+    return None
+
+
+def _returns(
+    call: Call, success: frozenset[str], expected: frozenset[str] | str | None
+) -> str | None:
+    """Why what the operation parses to is not what the wrapper returns."""
+    if call.expects_body and "None" in success:
+        return "its success response has no body, and the wrapper needs one"
+    if not isinstance(expected, frozenset):
+        return None
+    parsed = success - {"None"} if call.expects_body else success
+    if expected != parsed:
+        return (
+            f"its success response parses to {' | '.join(sorted(success))}, not the "
+            f"{' | '.join(sorted(expected))} the wrapper returns"
+        )
+    return None
+
+
+def _committed_success(root: Path, api: str) -> dict[str, frozenset[str]]:
+    """What each operation's success parses to in the committed spec, which the wrapper
+    was written and type-checked against: the type of a result it leaves unannotated."""
+    data = parse(load(root / APIS[api]), generator_config(root))
+    if isinstance(data, str):
+        return {}
+    return {str(e.name): _success_type(e) for _, e in _endpoints(data)}
 
 
 # -- between two versions -----------------------------------------------------------------

@@ -7,8 +7,10 @@
 `spec/openapi.yaml`, `region` is `spec/atlas-region-v1alpha1.yaml`). An invalid spec
 is refused with the validator's message and nothing is changed. So is a spec that
 would generate a broken package (scripts/spec_rules.py: names the generator mangles
-onto one another or onto the package's own, a name the wrapper imports that is no
-longer generated, anything the generator refuses or warns about), and one that binds
+onto one another, onto the package's own or onto the locals its code binds, a name
+the wrapper imports that is no longer generated, a wrapper call the operation no
+longer fits (its arguments, its response's type), anything the generator refuses or
+warns about), and one that binds
 an existing operation's name to another method or path (or a kept method and path to
 another name) while the version and CHANGELOG do not admit that breaking change: each
 with one line naming the problem and the spec element. A valid one replaces that spec

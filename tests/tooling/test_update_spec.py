@@ -10,6 +10,7 @@ import copy
 import http.server
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from support.tooling_project import (
     note_breaking,
     remove_enum_value,
     remove_field,
+    replace,
     schemas,
     snapshot_of,
 )
@@ -526,8 +528,68 @@ def _import_line(module: str, text: str) -> int:
     return next(n for n, line in enumerate(lines, 1) if text in line)
 
 
+def _array_beside_its_item(spec: Spec) -> None:
+    """`aliases` is read in a loop over `aliases_item`: the other field's value."""
+    instance = schemas(spec)["Instance"]
+    instance["properties"]["aliases"] = {"type": "array", "items": {"type": "string"}}
+    instance["properties"]["aliases_item"] = {"type": "string"}
+    instance["required"].append("aliases_item")
+
+
+def _union_beside_its_member(spec: Spec) -> None:
+    schemas(spec)["Instance"]["properties"]["ip_type_0"] = {"type": "string"}
+
+
+def _property_named_like_the_model(spec: Spec) -> None:
+    """Instance.from_dict binds `instance` to the model, then counts the optional
+    fields read (`+ (instance is not UNSET)`) to know if any key is left."""
+    schemas(spec)["Instance"]["properties"]["instance"] = {"type": "string"}
+
+
+def _query_parameter_beside_its_local(local: str) -> Callable[[Spec], None]:
+    def change(spec: Spec) -> None:
+        parameters = spec["paths"]["/clusters"]["get"].setdefault("parameters", [])
+        uuids = {"type": "array", "items": {"type": "string", "format": "uuid"}}
+        parameters.append({"name": "ids", "in": "query", "schema": uuids})
+        parameters.append({"name": local, "in": "query", "schema": {"type": "string"}})
+
+    return change
+
+
+def _header_renamed(spec: Spec) -> None:
+    """The wrapper passes x_project_id=: every call would raise TypeError."""
+    spec["paths"]["/instances"]["get"]["parameters"][0]["name"] = "X-Project"
+
+
+def _required_query_parameter_added(spec: Spec) -> None:
+    page = {"name": "page", "in": "query", "required": True, "schema": {"type": "integer"}}
+    spec["paths"]["/instances"]["get"]["parameters"].append(page)
+
+
+def _response_swapped(spec: Spec) -> None:
+    """`fs.instances.get()` would return a Cluster built from an instance's JSON."""
+    ok = spec["paths"]["/instances/{id}"]["get"]["responses"]["200"]
+    ok["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Cluster"}
+
+
+def _response_without_body(spec: Spec) -> None:
+    responses = spec["paths"]["/instances/{id}"]["get"]["responses"]
+    del responses["200"]
+    responses["204"] = {"description": "no body"}
+
+
+def _list_response_made_one(spec: Spec) -> None:
+    ok = spec["paths"]["/regions"]["get"]["responses"]["200"]
+    ok["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Region"}
+
+
+def _call_line(module: str, text: str) -> str:
+    return f"fluidstack_client/{module}:{_import_line(module, text)}"
+
+
 TYPES = "which the generated package already has (its types module's"
 MEMBER = "a name every generated model already has or uses"
+LOCAL = "a local the generated model code binds for"
 BROKEN_SPECS = [
     pytest.param(
         _add_schema("Cluster-Type"),
@@ -593,6 +655,69 @@ BROKEN_SPECS = [
         "/invitations within invitations. Endpoint will not be generated: Unsupported "
         "content type application/xml",
         id="generator-warns",
+    ),
+    pytest.param(
+        _array_beside_its_item,
+        f"schema Instance property 'aliases_item' becomes attribute aliases_item, {LOCAL} "
+        "property 'aliases': one would overwrite the other",
+        id="property-named-like-an-array-loop-variable",
+    ),
+    pytest.param(
+        _union_beside_its_member,
+        f"schema Instance property 'ip_type_0' becomes attribute ip_type_0, {LOCAL} "
+        "property 'ip': one would overwrite the other",
+        id="property-named-like-a-union-member",
+    ),
+    pytest.param(
+        _property_named_like_the_model,
+        f"schema Instance property 'instance' becomes attribute instance, {LOCAL} "
+        "the model from_dict builds: one would overwrite the other",
+        id="property-named-like-the-model-local",
+    ),
+    *(
+        pytest.param(
+            _query_parameter_beside_its_local(local),
+            f"operation GET /clusters parameter {local!r} becomes argument {local}, a local "
+            "the generated endpoint binds for query parameter 'ids': one would overwrite "
+            "the other",
+            id=f"parameter-named-like-a-local-{local}",
+        )
+        for local in ("json_ids", "ids_item")
+    ),
+    pytest.param(
+        _header_renamed,
+        "operation ListInstances (GET /instances): the wrapper passes x_project_id=, which "
+        "is not a parameter of it (in AsyncInstances.list, "
+        f"{_call_line('_async_resources.py', 'list_instances.asyncio_detailed')}) (and 1 more)",
+        id="wrapper-passes-a-parameter-gone",
+    ),
+    pytest.param(
+        _required_query_parameter_added,
+        "operation ListInstances (GET /instances): required query parameter 'page' "
+        "(argument page) is not passed by the wrapper (in AsyncInstances.list, "
+        f"{_call_line('_async_resources.py', 'list_instances.asyncio_detailed')}) (and 1 more)",
+        id="wrapper-misses-a-required-parameter",
+    ),
+    pytest.param(
+        _response_swapped,
+        "operation GetInstance (GET /instances/{id}): its success response parses to "
+        "Cluster, not the Instance the wrapper returns (in AsyncInstances.get, "
+        f"{_call_line('_async_resources.py', 'get_instance.asyncio_detailed')}) (and 1 more)",
+        id="wrapper-returns-another-model",
+    ),
+    pytest.param(
+        _response_without_body,
+        "operation GetInstance (GET /instances/{id}): its success response has no body, "
+        "and the wrapper needs one (in AsyncInstances.get, "
+        f"{_call_line('_async_resources.py', 'get_instance.asyncio_detailed')}) (and 1 more)",
+        id="wrapper-needs-a-body-gone",
+    ),
+    pytest.param(
+        _list_response_made_one,
+        "operation ListRegions (GET /regions): its success response parses to Region, not "
+        "the list[Region] the wrapper returns (in AsyncFluidstack._fetch_regions, "
+        f"{_call_line('_async_client.py', 'list_regions.asyncio_detailed')}) (and 3 more)",
+        id="wrapper-result-unannotated",
     ),
     pytest.param(
         _operation_the_wrapper_imports_removed,
@@ -720,3 +845,72 @@ def test_a_generator_failure_is_one_line_and_changes_nothing(
         "was changed\n",
     )
     assert snapshot_of(rules_project) == before
+
+
+REGION_SPEC = ROOT / "spec" / "atlas-region-v1alpha1.yaml"
+
+
+def test_update_spec_refuses_a_region_spec_whose_calls_no_longer_fit(
+    rules_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """X-PROJECT-ID renamed: every regional call would fail with "unexpected keyword
+    argument 'x_project_id'" (the wrapper's `_in_project` helper adds it)."""
+    spec = yaml.safe_load(REGION_SPEC.read_text())
+    spec["components"]["parameters"]["X-PROJECT-ID"]["name"] = "X-Project"
+    bad = tmp_path / "region.yaml"
+    bad.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = snapshot_of(rules_project)
+    code = update_spec.main([str(bad), "--api", "region", "--root", str(rules_project)])
+    err = capsys.readouterr().err
+    line = _call_line("_async_region_resources.py", "list_instances.asyncio_detailed")
+    assert (code, err.count("\n")) == (1, 1), err
+    assert err.startswith(
+        f"update-spec: {bad}: operation ListInstances (GET /instances): the wrapper passes "
+        f"x_project_id=, which is not a parameter of it (in AsyncRegionInstances.list, {line}) "
+        "(and "
+    ), err
+    assert snapshot_of(rules_project) == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        pytest.param(
+            "return await self._client._call(get_instance.asyncio_detailed, instance)",
+            "detailed = get_instance.asyncio_detailed\n"
+            "        return await self._client._call(detailed, instance)",
+            "get_instance.asyncio_detailed is not the first argument of a call",
+            id="endpoint-in-a-variable",
+        ),
+        pytest.param(
+            "return await self._client._call(get_instance.asyncio_detailed, instance)",
+            "return await self._client._call(get_instance.asyncio_detailed, *[instance])",
+            "self._client._call(get_instance.asyncio_detailed, *[instance]) passes *args "
+            "or **kwargs",
+            id="star-args",
+        ),
+        pytest.param(
+            "return await self._client._call(get_instance.asyncio_detailed, instance)",
+            "return (await self._client._call(get_instance.asyncio_detailed, instance),)[0]",
+            "its result is neither returned, assigned to a name nor discarded",
+            id="result-used-otherwise",
+        ),
+    ],
+)
+def test_a_wrapper_call_the_rules_cannot_read_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, why: str
+) -> None:
+    """Never skipped: a call whose arguments or result the rule cannot follow would let
+    a spec that breaks it through."""
+    project = tmp_path / "project"  # what the rules read, without copy_project's snapshot
+    for piece in ("fluidstack_client", "spec"):
+        shutil.copytree(ROOT / piece, project / piece, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "generator-config.yaml", project)
+    module = "fluidstack_client/_async_resources.py"
+    line = _import_line("_async_resources.py", old)
+    replace(project, module, old, new)
+    assert spec_rules.main(["--root", str(project)]) == 1
+    assert capsys.readouterr().err == (
+        f"spec-rules: spec/openapi.yaml: the wrapper calls get_instance in a form the rules "
+        f"cannot read: {why} (in AsyncInstances.get, {module}:{line})\n"
+    )
