@@ -58,6 +58,14 @@ DEFAULT_MAX_RECORDED_BODY = 16 * 1024
 """How many bytes of a request's body a fake keeps by default."""
 REFUSED_BODY = 1024
 """How many bytes of a refused (401, 403) request's body a fake keeps, at most."""
+RECORDED_PATH = 1024
+"""How many characters of a request's path a fake's log keeps (a longer one is cut
+and ends in `...[N more]`)."""
+RECORDED_HEADER = 1024
+"""How many characters of each header value a fake's log keeps (cut the same way)."""
+RECORDED_HEADERS = 8 * 1024
+"""How many characters of header names and values a fake's log keeps for a request
+in all; the headers past it are left out, and a header named `...` says how many."""
 _REGIONAL = re.compile(r"^/regional/(?P<region>[^/]+)" + re.escape(API_PATH) + r"(?P<rest>/.*)$")
 
 
@@ -86,14 +94,18 @@ class RecordedRequest:
     Attributes:
         method: The HTTP method, upper case (`"GET"`).
         path: The path as sent, still percent-encoded, without the query
-            (`"/api/v1alpha1/instances"`).
+            (`"/api/v1alpha1/instances"`); its first 1 KiB, ending in
+            `...[N more]` when it was longer (`RECORDED_PATH`).
         operation: The operationId it was routed to (`"ListInstances"`), of the
             Management spec or, sent to a region's API, of the regional spec;
             `"OAuthToken"` for the token endpoint, or None for a path the spec
             does not have.
         region: The region's name when it was sent to a region's API, else None.
-        headers: The request's headers, names in lower case.
-        body: The raw body (empty when there was none).
+        headers: The request's headers, names in lower case; each value's first
+            1 KiB (`...[N more]` when cut), and 8 KiB in all (a header named
+            `...` says how many more were left out: `RECORDED_HEADERS`).
+        body: The raw body (empty when there was none), its first
+            `max_recorded_body` bytes (of a refused request's, 1 KiB at most).
     """
 
     method: str
@@ -780,7 +792,15 @@ class FakeAPI:
             response.headers.setdefault("X-Request-Id", f"req-{number:06d}")
             refused = response.status in (401, 403)  # (anyone can send those)
             limit = min(self.max_recorded_body, REFUSED_BODY) if refused else self.max_recorded_body
-            self._record(RecordedRequest(method, path, operation, region, lower, body[:limit]))
+            recorded = RecordedRequest(
+                method,
+                _cut(path, RECORDED_PATH),
+                operation,
+                region,
+                _recorded_headers(lower),
+                body[:limit],
+            )
+            self._record(recorded)
         response.delay += delay
         return response
 
@@ -981,6 +1001,30 @@ def _same_uuid(a: object, b: object) -> bool:
         return uuid.UUID(str(a)) == uuid.UUID(str(b))
     except ValueError:
         return False
+
+
+def _cut(text: str, limit: int) -> str:
+    return f"{text[:limit]}...[{len(text) - limit:,} more]" if len(text) > limit else text
+
+
+def _recorded_headers(headers: dict[str, str]) -> dict[str, str]:
+    """What the request log keeps of a request's headers: each value's first
+    `RECORDED_HEADER` characters, and `RECORDED_HEADERS` in all."""
+    if sum(map(len, headers)) + sum(map(len, headers.values())) <= RECORDED_HEADER:
+        return headers  # (every request a client sends)
+    kept: dict[str, str] = {}
+    room = RECORDED_HEADERS
+    left_out = 0
+    for name, value in headers.items():
+        value = _cut(value, RECORDED_HEADER)
+        if len(name) + len(value) > room:
+            left_out += 1
+            continue
+        room -= len(name) + len(value)
+        kept[name] = value
+    if left_out:
+        kept["..."] = f"{left_out} more header(s) not recorded"
+    return kept
 
 
 def _object_body(body: bytes) -> dict[str, Any] | None:

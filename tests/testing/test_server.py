@@ -5,6 +5,7 @@ itself (chunked bodies, bad lengths, a client that hung up)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -16,6 +17,7 @@ import pytest
 
 from fluidstack_client import Fluidstack
 from fluidstack_client.testing import FakeAPI, FakeServer, FakeUsageError, serve
+from fluidstack_client.testing._fake import RECORDED_HEADERS, RECORDED_PATH
 from fluidstack_client.testing._seed import PROJECT_B
 from fluidstack_client.testing._server import MAX_CHUNKS, advertised_origin
 
@@ -327,3 +329,320 @@ def test_a_refused_requests_body_is_kept_to_a_kibibyte() -> None:
 def test_the_request_log_limits_are_checked(options: dict[str, Any], expected: str) -> None:
     with pytest.raises(FakeUsageError, match=re.escape(expected)):
         FakeAPI(**options)
+
+
+# -- framing, timeouts and limits of a shared server (review 22) -------------------------------
+
+_AUTH = b"Host: x\r\nAuthorization: Bearer t\r\n"
+_KEY = b'{"name": "k", "key": "ssh-ed25519 AAAA"}'
+_NEXT = b"GET /api/v1alpha1/regions HTTP/1.1\r\n" + _AUTH + b"\r\n"  # pipelined after
+
+
+def _exchange(server: FakeServer, request: bytes, timeout: float = 2.0) -> bytes:
+    """What the server answers to `request` on a connection the client keeps open: all
+    of it once the server has closed the connection, which it must do within
+    `timeout` (a connection kept open fails the test)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as conn:
+        with contextlib.suppress(OSError):  # refused and closed before the end
+            conn.sendall(request)
+        chunks = []
+        try:
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            pytest.fail(f"the connection was still open after {timeout} s: {b''.join(chunks)!r}")
+        except ConnectionResetError:
+            pass
+    return b"".join(chunks)
+
+
+def _chunked_key(size_line: bytes, rest: bytes = b"") -> bytes:
+    return (
+        b"POST /api/v1alpha1/user/keys HTTP/1.1\r\n" + _AUTH + b"Content-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + size_line + b"\r\n" + _KEY + b"\r\n0\r\n\r\n" + rest
+    )
+
+
+def _post_key(framing: bytes, body: bytes = _KEY) -> bytes:
+    return (
+        b"POST /api/v1alpha1/user/keys HTTP/1.1\r\n"
+        + _AUTH
+        + b"Content-Type: application/json\r\n"
+        + framing
+        + b"\r\n"
+        + body
+    )
+
+
+_SIZE = b"%x" % len(_KEY)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "message"),
+    [
+        # F4: a chunk size is 1*HEXDIG; -1 read the connection to its end, past the cap
+        (_chunked_key(b"-1", b"x" * 100_000), 400, "unreadable body framing (chunked)"),
+        (_chunked_key(b"0x" + _SIZE), 400, "unreadable body framing (chunked)"),
+        (_chunked_key(b"+" + _SIZE), 400, "unreadable body framing (chunked)"),
+        (_chunked_key(b"0_" + _SIZE), 400, "unreadable body framing (chunked)"),
+        # F8: a chunk-size line cut at 1,024 bytes had the rest read as data
+        (
+            _chunked_key(_SIZE + b";" + b"a" * 1100),
+            400,
+            "unreadable body framing (chunk-size line over 1,024 bytes)",
+        ),
+        # F8: bytes between a chunk's data and its CRLF were dropped
+        (
+            _chunked_key(_SIZE, b"").replace(_KEY + b"\r\n", _KEY + b"JUNK\r\n"),
+            400,
+            "unreadable body framing (chunk data not followed by CRLF)",
+        ),
+        # F8: Content-Length with Transfer-Encoding kept the connection alive
+        (
+            _post_key(b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n"),
+            400,
+            "unreadable body framing (Content-Length and Transfer-Encoding)",
+        ),
+        # F8: a body in a coding other than chunked was read as the next request
+        (
+            _post_key(b"Transfer-Encoding: gzip\r\n"),
+            400,
+            "unreadable body framing (Transfer-Encoding)",
+        ),
+        (
+            _post_key(b"Transfer-Encoding: xchunkedx\r\n", b"0\r\n\r\n"),
+            400,
+            "unreadable body framing (Transfer-Encoding)",
+        ),
+        (
+            _post_key(b"Transfer-Encoding: gzip, chunked\r\n", b"0\r\n\r\n"),
+            501,
+            "Transfer-Encoding other than chunked is not supported",
+        ),
+        # F8: of two Content-Length values, the first won
+        (
+            _post_key(b"Content-Length: %d\r\nContent-Length: 2\r\n" % len(_KEY)),
+            400,
+            "unreadable body framing (differing Content-Length values)",
+        ),
+        # F7: "²" is a digit to str.isdigit(), and int() raised on it: no answer at all
+        (_post_key(b"Content-Length: \xb2\r\n"), 400, "unreadable body framing (Content-Length)"),
+        # F11: HTTP/0.9 was answered with a bare body, no status line
+        (b"GET /api/v1alpha1/regions\r\n", 400, "a request line needs an HTTP version"),
+    ],
+    ids=[
+        "chunk -1",
+        "chunk 0x",
+        "chunk +",
+        "chunk _",
+        "chunk line 1,100 bytes",
+        "junk after chunk data",
+        "Content-Length and Transfer-Encoding",
+        "Transfer-Encoding gzip",
+        "Transfer-Encoding xchunkedx",
+        "Transfer-Encoding gzip, chunked",
+        "two Content-Lengths",
+        "Content-Length superscript two",
+        "HTTP/0.9",
+    ],
+)
+def test_framing_that_is_not_plainly_one_body_is_refused_and_the_connection_closed(
+    request_bytes: bytes, status: int, message: str
+) -> None:
+    """The request after it (pipelined, the connection left open) is never read: which
+    bytes would be its start cannot be known."""
+    fake = FakeAPI(token="t")
+    keys = list(fake.keys)
+    with serve(fake) as server:
+        answer = _exchange(server, request_bytes + _NEXT)
+    assert answer.count(b"HTTP/1.1 ") == 1  # one answer, then closed
+    status_line, headers, body = _split(answer)
+    assert status_line.startswith(f"HTTP/1.1 {status} ".encode())
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert json.loads(body)["message"].startswith(message)
+    assert fake.requests == []  # nothing reached the fake
+    assert fake.keys == keys
+
+
+def test_the_request_log_keeps_a_bounded_path_and_headers() -> None:
+    """A refused GET with a 63 KiB path and 63 KiB of headers was kept whole in the log
+    (~130 KiB an entry: 1.3 GiB for the 10,000 it keeps)."""
+    path = b"/api/v1alpha1/instances/" + b"a" * 63_000
+    pads = b"".join(b"X-Pad-%02d: %s\r\n" % (i, b"b" * 990) for i in range(63))
+    fake = FakeAPI(token="t")
+    with serve(fake) as server:
+        for _ in range(3):
+            status, _, _ = _split(
+                _exchange(
+                    server,
+                    b"GET "
+                    + path
+                    + b" HTTP/1.1\r\nHost: x\r\n"
+                    + pads
+                    + b"Connection: close\r\n\r\n",
+                )
+            )
+            assert status.startswith(b"HTTP/1.1 401 ")
+        _exchange(
+            server, b"GET /api/v1alpha1/regions HTTP/1.1\r\n" + _AUTH + b"Connection: close\r\n\r\n"
+        )
+    *refused, normal = fake.requests
+    for request in refused:
+        assert len(request.path) <= RECORDED_PATH + 20
+        assert request.path.startswith("/api/v1alpha1/instances/aaaa")
+        assert request.path.endswith(f"...[{len(path) - RECORDED_PATH:,} more]")
+        size = sum(len(k) + len(v) for k, v in request.headers.items())
+        assert size <= RECORDED_HEADERS + 100
+        assert request.headers["host"] == "x"
+        assert request.headers["..."].endswith("more header(s) not recorded")
+    assert normal.path == "/api/v1alpha1/regions"  # an ordinary request: kept whole
+    assert normal.headers == {"host": "x", "authorization": "Bearer t", "connection": "close"}
+
+
+def test_a_connection_that_stops_sending_is_closed_after_the_idle_timeout() -> None:
+    """Half-sent requests each held a thread for ever (1,000 of them: 1,001 threads)."""
+    with serve(FakeAPI(token="t"), idle_timeout=0.3) as server:
+        started = time.monotonic()
+        headers_cut = _exchange(
+            server, b"GET /api/v1alpha1/regions HTTP/1.1\r\nHost: x\r\nX-Half: "
+        )
+        body_cut = _exchange(server, _post_key(b"Content-Length: %d\r\n" % len(_KEY), b'{"na'))
+        took = time.monotonic() - started
+        # a kept-alive connection still serves several requests within it
+        alive = _exchange(
+            server, _NEXT + _NEXT.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+        )
+    assert headers_cut == b""  # nothing to answer yet: closed
+    status, _, body = _split(body_cut)
+    assert status.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(body) == {"message": "request body not received within 0.3 s"}
+    assert took < 1.5
+    assert alive.count(b"HTTP/1.1 200 ") == 2
+
+
+def _dripped_until_closed(conn: socket.socket, limit: float) -> float:
+    """Seconds a byte every 50 ms could be sent on `conn` before the server's close
+    showed (a reset, then a broken pipe); `limit` if it never did."""
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < limit:
+            conn.sendall(b"x")
+            time.sleep(0.05)
+    except OSError:
+        return time.monotonic() - started
+    return limit
+
+
+def test_a_client_dripping_bytes_after_a_refusal_cannot_hold_the_connection() -> None:
+    """The drain after a refusal waited 0.5 s per read: a byte every 50 ms held it (and
+    its thread) until a MiB had come (six days)."""
+    with (
+        serve(FakeAPI()) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=2) as conn,
+    ):
+        conn.sendall(_post_key(b"Content-Length: 99999999999\r\n", b"x"))
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+        assert _split(answer)[0].startswith(b"HTTP/1.1 413 ")
+        assert _dripped_until_closed(conn, limit=2.0) < 1.5
+
+
+def test_connections_past_the_cap_are_answered_503_until_one_closes() -> None:
+    with serve(FakeAPI(token="t"), max_connections=3, idle_timeout=5) as server:
+        held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+        for conn in held:
+            conn.sendall(b"GET /api/v1alpha1/regions HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        close = _NEXT.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+        status, headers, body = _split(_exchange(server, close))
+        assert status.startswith(b"HTTP/1.1 503 ")
+        assert headers["content-type"] == "application/json"
+        assert headers["retry-after"] == "1"
+        assert json.loads(body) == {
+            "message": "the server has 3 connections open, its most: try again shortly"
+        }
+        for conn in held:
+            conn.close()
+        deadline = time.monotonic() + 1.5
+        while (answer := _exchange(server, close)).startswith(b"HTTP/1.1 503 "):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"idle_timeout": 0}, "idle_timeout must be a finite number greater than 0, got 0"),
+        ({"idle_timeout": float("inf")}, "got inf"),
+        ({"max_connections": 0}, "max_connections must be a whole number >= 1, got 0"),
+        ({"max_connections": 2.5}, "got 2.5"),
+    ],
+)
+def test_the_server_limits_are_checked(options: dict[str, Any], expected: str) -> None:
+    with pytest.raises(FakeUsageError, match=re.escape(expected)):
+        FakeServer(**options)
+
+
+@pytest.mark.parametrize(
+    "path", [b"/api/v1alpha1/user/keys", b"/regional/us-east-1/api/v1alpha1/instances"]
+)
+def test_a_body_nested_too_deeply_for_the_json_parser_is_a_400(path: bytes) -> None:
+    """json.loads raised RecursionError inside the fake: the connection was closed with no
+    answer and a traceback on stderr."""
+    nested = b'{"name": ' + b"[" * 1000 + b"]" * 1000 + b', "key": "x"}'
+    with serve(FakeAPI(token="t")) as server:
+        answer = _exchange(
+            server,
+            b"POST "
+            + path
+            + b" HTTP/1.1\r\n"
+            + _AUTH
+            + b"X-PROJECT-ID: %s\r\nContent-Length: %d\r\n\r\n" % (PROJECT_B.encode(), len(nested))
+            + nested,
+        )
+    status, headers, body = _split(answer)
+    assert status.startswith(b"HTTP/1.1 400 ")
+    assert headers["connection"] == "close"
+    assert json.loads(body) == {"message": "the request body is nested too deeply to read"}
+
+
+def test_an_error_in_the_fake_is_a_json_500_and_one_line_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeAPI(token="t")
+
+    def broken(*args: object) -> object:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(fake, "handle", broken)
+    with serve(fake) as server:
+        answer = _exchange(server, _NEXT)
+    status, headers, body = _split(answer)
+    assert status.startswith(b"HTTP/1.1 500 ")
+    assert headers["connection"] == "close"
+    assert json.loads(body) == {
+        "message": "the fake failed on this request (KeyError); its log says more"
+    }
+    err = capfd.readouterr().err
+    assert err == "fake server: GET /api/v1alpha1/regions: KeyError: 'a bug'\n"
+
+
+def test_empty_lines_before_a_request_are_skipped_and_connection_close_is_answered() -> None:
+    """A request after an empty line was closed unanswered; an answer to a request that
+    said `Connection: close` did not say it."""
+    with serve(FakeAPI(token="t")) as server:
+        answer = _exchange(
+            server,
+            b"\r\n"
+            + _NEXT
+            + b"\r\n"
+            + _NEXT.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"),
+        )
+    first, rest = answer.split(b"HTTP/1.1 ", 2)[1:]
+    assert first.startswith(b"200 ")
+    assert "connection" not in _split(b"HTTP/1.1 " + first)[1]  # kept alive
+    status, headers, _ = _split(b"HTTP/1.1 " + rest)
+    assert status.startswith(b"HTTP/1.1 200 ")
+    assert headers["connection"] == "close"
