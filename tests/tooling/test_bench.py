@@ -23,6 +23,7 @@ BENCH = ROOT / "benchmarks" / "bench.py"
 # Every row of the table, by the start of its label (the smoke run parses N=100).
 ROWS = [
     "client CPU per sync `instances.get`, in-process transport",
+    "the same, the wrapper with the speed extra (msgspec decoder)",
     "client CPU per sync regional `instances.get` (RegionClient), in-process transport",
     "sync `instances.get` over loopback, wall per call",
     "sync `instances.get` over loopback, client CPU per call",
@@ -34,14 +35,16 @@ ROWS = [
     "20 concurrent calls on one client, cold pool",
     "20 concurrent calls on one client, warm pool",
     "parse N=100 instances",
+    "parse N=100, the wrapper with the speed extra",
     "parse N=100, the wrapper without its GC pause",
-    "peak memory holding N=100 parsed",
+    "peak memory holding N=100 parsed vs raw httpx",
+    "peak memory holding N=100 parsed, with the speed extra",
     "`import fluidstack_client` vs `import httpx`",
     "`from fluidstack_client import AsyncFluidstack` vs `import httpx`",
     "`from fluidstack_client import Fluidstack` vs `import httpx`",
 ]
 # Rows with no generated figure (the wrapper on its own pool against raw httpx).
-NO_GENERATED = {ROWS[4], ROWS[6]}
+NO_GENERATED = {ROWS[5], ROWS[7]}
 NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 FIGURE = re.compile(rf"^{NUMBER}(?: \({NUMBER}-{NUMBER}\))?(?: x{NUMBER})?$")
 RATIO = re.compile(rf"^{NUMBER}(?: \({NUMBER}-{NUMBER}\))?$")

@@ -55,7 +55,9 @@ def test_committed_tree_matches_and_regeneration_is_stable(checkout: Path) -> No
 
 def test_hand_edit_of_a_generated_file_is_caught(checkout: Path) -> None:
     edited = checkout / "fluidstack_client" / "_generated" / "management" / "models" / "region.py"
-    edited.write_text(edited.read_text().replace("url = d.pop", "url = d.pop  # tweak", 1))
+    before = edited.read_text()
+    edited.write_text(before.replace('url = d["url"]', 'url = d["url"]  # tweak', 1))
+    assert edited.read_text() != before
     result = _check(checkout)
     assert result.returncode != 0
     assert "models/region.py" in result.stderr
