@@ -41,7 +41,7 @@ from ._fake import (
 )
 from ._regional import DEFAULT_DURATIONS, DEFAULT_SECONDS_PER_REQUEST, TRANSIENT
 from ._schema import KIND_BY_ARGUMENT
-from ._server import FakeServer
+from ._server import IDLE_TIMEOUT, MAX_CONNECTIONS, FakeServer
 
 PROG = "python -m fluidstack_client.testing"
 DEFAULTS = {
@@ -173,6 +173,20 @@ def _parser() -> argparse.ArgumentParser:
         help=f"bytes of each request's body kept (default {DEFAULT_MAX_RECORDED_BODY:,})",
     )
     parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"a connection that sends nothing this long is closed (default {IDLE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=f"connections served at once; more get 503 (default {MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
         "--duration",
         type=_duration,
         action="append",
@@ -278,7 +292,16 @@ def _serve(args: argparse.Namespace) -> int:
         where = f"--seed {args.seed}: " if args.seed and seeding else ""
         raise _Failed(where + str(exc), 2) from None
     try:
-        server = FakeServer(fake, host=args.host, port=args.port, public_url=args.public_url)
+        server = FakeServer(
+            fake,
+            host=args.host,
+            port=args.port,
+            public_url=args.public_url,
+            idle_timeout=args.idle_timeout,
+            max_connections=args.max_connections,
+        )
+    except FakeUsageError as exc:
+        raise _Failed(str(exc), 2) from None
     except OSError as exc:
         raise _listen_error(exc, args.host, args.port) from None
     # Installed before the URL is printed: whoever read it may stop us at once.

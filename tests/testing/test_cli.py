@@ -10,11 +10,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fluidstack_client import ClientCredentials, Fluidstack
@@ -202,6 +204,8 @@ def test_a_bad_public_url_is_refused_before_listening(public_url: str, reason: s
         (["--token", "with space"], "FakeAPI(token=...) must be a non-empty string"),
         (["--max-recorded-requests", "0"], "max_recorded_requests must be a whole number >= 1"),
         (["--max-recorded-body", "-1"], "max_recorded_body must be a whole number >= 0"),
+        (["--idle-timeout", "0"], "idle_timeout must be"),
+        (["--max-connections", "0"], "max_connections must be a whole number >= 1"),
     ],
 )
 def test_bad_arguments_exit_2(args: list[str], reason: str) -> None:
@@ -209,6 +213,21 @@ def test_bad_arguments_exit_2(args: list[str], reason: str) -> None:
     assert status == 2
     assert reason in err.splitlines()[-1]
     assert "with space" not in err
+
+
+def test_the_connection_limits_are_options() -> None:
+    """--max-connections and --idle-timeout reach the server: past the cap a
+    connection gets a 503, and an idle one is closed after the timeout."""
+    with running("--max-connections", "1", "--idle-timeout", "0.5") as fake:
+        address = (httpx.URL(fake.base_url).host, httpx.URL(fake.base_url).port or 80)
+        with socket.create_connection(address, timeout=5) as first:
+            first.sendall(b"GET /api/v1alpha1/regions HTTP/1.1\r\nHost: x\r\n")  # half sent
+            with socket.create_connection(address, timeout=5) as second:
+                second.sendall(b"GET /api/v1alpha1/regions HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert second.recv(65536).startswith(b"HTTP/1.1 503")
+            started = time.monotonic()
+            first.recv(65536)  # closed by the server once idle (or answered 408)
+            assert time.monotonic() - started < 4
 
 
 def test_seed_file(tmp_path: Path) -> None:
