@@ -91,7 +91,6 @@ def _first_decoder() -> "Callable[[bytes], Any]":
     """msgspec's decoder, checked by `json.loads`, if msgspec is installed (the `speed`
     extra); else `json.loads`. Imported on the first body, not with the package."""
     try:
-        from msgspec import DecodeError
         from msgspec.json import Decoder
     except ImportError:
         return json.loads
@@ -101,10 +100,12 @@ def _first_decoder() -> "Callable[[bytes], Any]":
         # msgspec refuses what json.loads takes differently or not at all (NaN,
         # 1e400, a lone surrogate, a UTF-16 or BOM-prefixed body, bad JSON): such a
         # body goes to json.loads, which decides. What msgspec accepts, it decodes to
-        # the same values (integers of any size included).
+        # the same values (integers of any size included). Whatever it raises (a
+        # DecodeError; msgspec 0.18 lets a UnicodeDecodeError out for a surrogate in
+        # UTF-8): json.loads decides.
         try:
             return fast(content)
-        except DecodeError:
+        except Exception:
             return json.loads(content)
 
     return decode
