@@ -176,6 +176,26 @@ def scrub_json(value: object, redactor: Redactor) -> object:
     return value
 
 
+def scrub_encoded(content: bytes, redactor: Redactor) -> bytes:
+    """A JSON body with the secret scrubbed also where JSON hides it from a byte scrub
+    (a `\\u` escape, a UTF-16 or UTF-32 body): parsed, scrubbed and written again,
+    only when the body could hide one and does. Anything else is returned as it is."""
+    could_hide = b"\\u" in content or b"\x00" in content[:4] or content[:2] in _UTF16_BOMS
+    if not could_hide or redactor is NO_SECRET:
+        return content
+    try:
+        value = json.loads(content)
+    except (ValueError, RecursionError):
+        return content  # not JSON: nothing decodes an escape in it
+    scrubbed = scrub_json(value, redactor)
+    if scrubbed == value:  # (a NaN in it never is: written again, the same values)
+        return content
+    return json.dumps(scrubbed, ensure_ascii=False).encode()
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def clean(text: str, redactor: Redactor = NO_SECRET, *, limit: int = MESSAGE_CHARS) -> str:
     """Server (or other untrusted) text made safe for one log line: the secret scrubbed
     first, control characters escaped, then cut to `limit` characters."""

@@ -54,7 +54,15 @@ from ._generated.management.client import Client as GeneratedClient
 from ._generated.management.models import Error
 from ._generated.management.types import Response
 from ._raw import RawResponse, captured, raw_response
-from ._redact import NO_SECRET, Redactor, Secret, clean, copy_response, safe_response
+from ._redact import (
+    NO_SECRET,
+    Redactor,
+    Secret,
+    clean,
+    copy_response,
+    safe_response,
+    scrub_encoded,
+)
 from ._regions import DEFAULT_REGION_CACHE_TTL, RegionTable
 from ._retry import RetryPolicy
 from ._sync_backend import (
@@ -720,6 +728,8 @@ class _ClientBase:
             # a region URL, an error body) can carry the token any further.
             content = redactor.bytes(reader.result())
             if success:
+                # (and where JSON hides it: a model's field, a validation error's text)
+                content = scrub_encoded(content, redactor)
                 _body.check_json_density(content, limit)
             else:
                 content = content[:cap]

@@ -819,3 +819,49 @@ def test_the_token_is_scrubbed_from_regional_error_bodies(hostile: HostileServer
         "you_sent": f"Bearer {REDACTED}",
     }
     assert refused.response.headers["X-Echo"] == f"Bearer {REDACTED}"
+
+
+# A success body hiding the token from the byte scrub the same ways.
+HIDDEN_IN_A_SUCCESS = {
+    "u-escaped field": lambda secret: (
+        json.dumps({**samples.INSTANCE, "name": secret}).replace(secret, escaped(secret)).encode()
+    ),
+    "utf-16 body": lambda secret: json.dumps({**samples.INSTANCE, "name": secret}).encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("hiding", list(HIDDEN_IN_A_SUCCESS))
+def test_a_token_hidden_by_json_in_a_success_body_never_reaches_the_model(
+    hiding: str, hostile: HostileServer
+) -> None:
+    """Review of issue 23 (present before it): a `\\u`-escaped or UTF-16 echo in a 200
+    passed the byte scrub, and the returned model held the token."""
+    body = HIDDEN_IN_A_SUCCESS[hiding](SECRET)
+    assert SECRET.encode() not in body  # only the parse reveals it
+
+    def answer(conn: Conn) -> None:
+        conn.respond(200, body, JSON)
+
+    hostile.answer = answer
+    with Fluidstack(SECRET, base_url=hostile.url + API_PATH, retry_policy=FAST) as fs:
+        instance = fs.instances.get(samples.INSTANCE_ID)
+    assert instance.name == REDACTED
+    assert str(instance.id) == samples.INSTANCE_ID  # the rest as sent
+    assert SECRET not in repr(instance)
+
+
+def test_a_token_hidden_by_json_in_an_invalid_success_is_not_in_the_error(
+    hostile: HostileServer,
+) -> None:
+    """The same echo in a field that fails validation: the error quotes the field."""
+    body = json.dumps({**samples.INSTANCE, "id": SECRET}).replace(SECRET, escaped(SECRET))
+
+    def answer(conn: Conn) -> None:
+        conn.respond(200, body.encode(), JSON)
+
+    hostile.answer = answer
+    with Fluidstack(SECRET, base_url=hostile.url + API_PATH, retry_policy=FAST) as fs:
+        with pytest.raises(APIResponseValidationError) as info:
+            fs.instances.get(samples.INSTANCE_ID)
+    assert exposed(info.value) == []
+    assert REDACTED in str(info.value)
