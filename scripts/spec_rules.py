@@ -83,6 +83,7 @@ MODEL_OWN = frozenset(
         "prop_name",
         "prop_dict",
         "files",
+        "all_known",
     }
 )
 # The locals of an endpoint module's functions (templates/endpoint_module.py.jinja,

@@ -126,6 +126,10 @@ class Cluster:
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 4 + (project_id is not UNSET) + (health is not UNSET) + (
+            updated_at is not UNSET
+        )
         cluster = cls(
             id,
             name,
@@ -136,9 +140,7 @@ class Cluster:
             updated_at,
         )
 
-        if len(d) == 4 + (project_id is not UNSET) + (health is not UNSET) + (
-            updated_at is not UNSET
-        ):
+        if all_known:
             cluster.additional_properties = {}
             return cluster
         additional_properties = {}

@@ -59,12 +59,14 @@ class CreateInvitationBody:
         if not isinstance(role, (str, Unset)):
             raise TypeError("role must be str, got " + type(role).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 1 + (role is not UNSET)
         create_invitation_body = cls(
             email,
             role,
         )
 
-        if len(d) == 1 + (role is not UNSET):
+        if all_known:
             create_invitation_body.additional_properties = {}
             return create_invitation_body
         additional_properties = {}

@@ -47,11 +47,13 @@ class Error:
         if not isinstance(message, str):
             raise TypeError("message must be str, got " + type(message).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 1
         error = cls(
             message,
         )
 
-        if len(d) == 1:
+        if all_known:
             error.additional_properties = {}
             return error
         additional_properties = {}

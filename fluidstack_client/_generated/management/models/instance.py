@@ -187,6 +187,8 @@ class Instance:
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 11 + (health is not UNSET) + (updated_at is not UNSET)
         instance = cls(
             id,
             name,
@@ -203,7 +205,7 @@ class Instance:
             updated_at,
         )
 
-        if len(d) == 11 + (health is not UNSET) + (updated_at is not UNSET):
+        if all_known:
             instance.additional_properties = {}
             return instance
         additional_properties = {}

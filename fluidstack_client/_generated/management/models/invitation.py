@@ -66,13 +66,15 @@ class Invitation:
         if not isinstance(role, str):
             raise TypeError("role must be str, got " + type(role).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 3
         invitation = cls(
             id,
             email,
             role,
         )
 
-        if len(d) == 3:
+        if all_known:
             invitation.additional_properties = {}
             return invitation
         additional_properties = {}

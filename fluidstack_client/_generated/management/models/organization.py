@@ -68,13 +68,15 @@ class Organization:
                 "display_name must be str, got " + type(display_name).__name__
             )
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 3
         organization = cls(
             id,
             name,
             display_name,
         )
 
-        if len(d) == 3:
+        if all_known:
             organization.additional_properties = {}
             return organization
         additional_properties = {}

@@ -76,6 +76,8 @@ class OrganizationMember:
         if not isinstance(role, str):
             raise TypeError("role must be str, got " + type(role).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 4
         organization_member = cls(
             id,
             name,
@@ -83,7 +85,7 @@ class OrganizationMember:
             role,
         )
 
-        if len(d) == 4:
+        if all_known:
             organization_member.additional_properties = {}
             return organization_member
         additional_properties = {}

@@ -56,12 +56,14 @@ class Region:
         if not isinstance(url, str):
             raise TypeError("url must be str, got " + type(url).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2
         region = cls(
             name,
             url,
         )
 
-        if len(d) == 2:
+        if all_known:
             region.additional_properties = {}
             return region
         additional_properties = {}

@@ -56,12 +56,14 @@ class Relation:
         if not isinstance(role, str):
             raise TypeError("role must be str, got " + type(role).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2
         relation = cls(
             org_id,
             role,
         )
 
-        if len(d) == 2:
+        if all_known:
             relation.additional_properties = {}
             return relation
         additional_properties = {}

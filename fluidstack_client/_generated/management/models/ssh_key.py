@@ -56,12 +56,14 @@ class SSHKey:
         if not isinstance(key, str):
             raise TypeError("key must be str, got " + type(key).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2
         ssh_key = cls(
             name,
             key,
         )
 
-        if len(d) == 2:
+        if all_known:
             ssh_key.additional_properties = {}
             return ssh_key
         additional_properties = {}

@@ -55,11 +55,13 @@ class UpdateMemberBody:
                 and UpdateMemberBodyRole._value2member_map_.get(_role)
             ) or parse_enum(UpdateMemberBodyRole, _role, "role")
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 0 + (role is not UNSET)
         update_member_body = cls(
             role,
         )
 
-        if len(d) == 0 + (role is not UNSET):
+        if all_known:
             update_member_body.additional_properties = {}
             return update_member_body
         additional_properties = {}

@@ -56,12 +56,14 @@ class Capacity:
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2
         capacity = cls(
             capacity,
             name,
         )
 
-        if len(d) == 2:
+        if all_known:
             capacity.additional_properties = {}
             return capacity
         additional_properties = {}

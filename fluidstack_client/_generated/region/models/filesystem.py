@@ -68,13 +68,15 @@ class Filesystem:
         if not isinstance(size, str):
             raise TypeError("size must be str, got " + type(size).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 3
         filesystem = cls(
             id,
             name,
             size,
         )
 
-        if len(d) == 3:
+        if all_known:
             filesystem.additional_properties = {}
             return filesystem
         additional_properties = {}

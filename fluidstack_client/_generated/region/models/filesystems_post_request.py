@@ -57,12 +57,14 @@ class FilesystemsPostRequest:
         if not isinstance(size, str):
             raise TypeError("size must be str, got " + type(size).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2
         filesystems_post_request = cls(
             name,
             size,
         )
 
-        if len(d) == 2:
+        if all_known:
             filesystems_post_request.additional_properties = {}
             return filesystems_post_request
         additional_properties = {}

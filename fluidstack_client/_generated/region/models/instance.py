@@ -165,6 +165,8 @@ class Instance:
 
         user_data = decode_base64(d.get("userData", UNSET), "user_data")
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 9 + (ip is not UNSET) + (user_data is not UNSET)
         instance = cls(
             ephemeral,
             filesystems,
@@ -179,7 +181,7 @@ class Instance:
             user_data,
         )
 
-        if len(d) == 9 + (ip is not UNSET) + (user_data is not UNSET):
+        if all_known:
             instance.additional_properties = {}
             return instance
         additional_properties = {}

@@ -91,6 +91,8 @@ class InstanceType:
         if not isinstance(gpu_model, (str, Unset)):
             raise TypeError("gpu_model must be str, got " + type(gpu_model).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 3 + (gpu_count is not UNSET) + (gpu_model is not UNSET)
         instance_type = cls(
             cpu,
             memory,
@@ -99,7 +101,7 @@ class InstanceType:
             gpu_model,
         )
 
-        if len(d) == 3 + (gpu_count is not UNSET) + (gpu_model is not UNSET):
+        if all_known:
             instance_type.additional_properties = {}
             return instance_type
         additional_properties = {}

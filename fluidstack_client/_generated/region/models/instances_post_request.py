@@ -147,6 +147,12 @@ class InstancesPostRequest:
 
         user_data = decode_base64(d.get("userData", UNSET), "user_data")
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2 + (ephemeral is not UNSET) + (
+            filesystems is not UNSET
+        ) + (image is not UNSET) + (preemptible is not UNSET) + (tags is not UNSET) + (
+            user_data is not UNSET
+        )
         instances_post_request = cls(
             name,
             type_,
@@ -158,9 +164,7 @@ class InstancesPostRequest:
             user_data,
         )
 
-        if len(d) == 2 + (ephemeral is not UNSET) + (filesystems is not UNSET) + (
-            image is not UNSET
-        ) + (preemptible is not UNSET) + (tags is not UNSET) + (user_data is not UNSET):
+        if all_known:
             instances_post_request.additional_properties = {}
             return instances_post_request
         additional_properties = {}

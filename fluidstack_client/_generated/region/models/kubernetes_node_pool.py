@@ -68,13 +68,15 @@ class KubernetesNodePool:
         if not isinstance(type_, str):
             raise TypeError("type must be str, got " + type(type_).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 3
         kubernetes_node_pool = cls(
             id,
             name,
             type_,
         )
 
-        if len(d) == 3:
+        if all_known:
             kubernetes_node_pool.additional_properties = {}
             return kubernetes_node_pool
         additional_properties = {}

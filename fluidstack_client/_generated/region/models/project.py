@@ -78,6 +78,8 @@ class Project:
 
         tags = ProjectTags.from_dict(d["tags"])
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 4
         project = cls(
             id,
             name,
@@ -85,7 +87,7 @@ class Project:
             tags,
         )
 
-        if len(d) == 4:
+        if all_known:
             project.additional_properties = {}
             return project
         additional_properties = {}

@@ -66,12 +66,14 @@ class ProjectsPostRequest:
         else:
             tags = ProjectsPostRequestTags.from_dict(_tags)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 1 + (tags is not UNSET)
         projects_post_request = cls(
             name,
             tags,
         )
 
-        if len(d) == 1 + (tags is not UNSET):
+        if all_known:
             projects_post_request.additional_properties = {}
             return projects_post_request
         additional_properties = {}

@@ -58,12 +58,14 @@ class SlurmCluster:
         if not isinstance(name, str):
             raise TypeError("name must be str, got " + type(name).__name__)
 
+        # Counted before the model is made: its local may share a field's name.
+        all_known = len(d) == 2
         slurm_cluster = cls(
             id,
             name,
         )
 
-        if len(d) == 2:
+        if all_known:
             slurm_cluster.additional_properties = {}
             return slurm_cluster
         additional_properties = {}
