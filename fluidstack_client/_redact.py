@@ -242,7 +242,7 @@ def redacted_request(request: httpx.Request, redactor: Redactor = NO_SECRET) -> 
 
 
 # Framing headers describe the bytes on the wire, not a body already decoded.
-_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
+_FRAMING = (b"content-encoding", b"content-length", b"transfer-encoding")
 
 
 def copy_response(
@@ -253,11 +253,13 @@ def copy_response(
     request: httpx.Request | None = None,
 ) -> httpx.Response:
     """A plain response with `content` as its (decoded) body: the secret scrubbed from
-    its header values and reason phrase, its framing headers recomputed."""
+    its header values and reason phrase, its framing headers recomputed. The headers
+    are copied as the bytes that came (a value in UTF-8 or Latin-1 is not ASCII, and
+    made text again it could not be encoded: a success reported as a failure)."""
     return httpx.Response(
         response.status_code,
         headers=[
-            (k, redactor.text(v)) for k, v in response.headers.multi_items() if k not in _FRAMING
+            (k, redactor.bytes(v)) for k, v in response.headers.raw if k.lower() not in _FRAMING
         ],
         content=content,
         request=response.request if request is None else request,

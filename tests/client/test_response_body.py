@@ -819,3 +819,27 @@ def test_a_compressed_body_cut_short_does_not_decode() -> None:
     with pytest.raises(Undecodable) as info:
         reader.result()
     assert str(info.value) == "the compressed body ends before its compressed stream does"
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["gzip", "identity"])
+async def test_a_success_with_a_header_value_that_is_not_ascii_is_returned(
+    compressed: bool,
+) -> None:
+    """Review of issue 23 (present before it): the copy made of a decoded (or
+    token-echoing) response re-encoded its header values as ASCII, and a `café` in
+    Latin-1 made a success an APIConnectionError, which invites sending a write
+    again. Headers are copied as the bytes that came."""
+    body = json.dumps(samples.INSTANCE).encode()
+    headers = {"Content-Type": "application/json", "X-Note": "café"}
+    if compressed:
+        body = gzip.compress(body)
+        headers["Content-Encoding"] = "gzip"
+
+    def answer(conn: Conn) -> None:
+        conn.respond(200, body, headers)
+
+    with HostileServer(answer) as server:
+        async with AsyncFluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+            raw = await fs.instances.with_raw_response.get(samples.INSTANCE_ID)
+    assert str(raw.parse().id) == samples.INSTANCE_ID
+    assert (b"X-Note", "café".encode("latin-1")) in raw.headers.raw

@@ -718,3 +718,27 @@ def test_real_instance_listing_near_the_cap_parses() -> None:
 def _feed(reader: BodyReader, data: bytes, size: int = 1000) -> None:
     for start in range(0, len(data), size):
         reader.feed(data[start : start + size])
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["gzip", "identity"])
+def test_a_success_with_a_header_value_that_is_not_ascii_is_returned(
+    compressed: bool,
+) -> None:
+    """Review of issue 23 (present before it): the copy made of a decoded (or
+    token-echoing) response re-encoded its header values as ASCII, and a `café` in
+    Latin-1 made a success an APIConnectionError, which invites sending a write
+    again. Headers are copied as the bytes that came."""
+    body = json.dumps(samples.INSTANCE).encode()
+    headers = {"Content-Type": "application/json", "X-Note": "café"}
+    if compressed:
+        body = gzip.compress(body)
+        headers["Content-Encoding"] = "gzip"
+
+    def answer(conn: Conn) -> None:
+        conn.respond(200, body, headers)
+
+    with HostileServer(answer) as server:
+        with Fluidstack(TOKEN, base_url=server.url, retry_policy=FAST) as fs:
+            raw = fs.instances.with_raw_response.get(samples.INSTANCE_ID)
+    assert str(raw.parse().id) == samples.INSTANCE_ID
+    assert (b"X-Note", "café".encode("latin-1")) in raw.headers.raw
