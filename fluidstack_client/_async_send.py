@@ -196,25 +196,17 @@ class _AsyncShared:
 
 
 class _AsyncCall:
-    """What one generated endpoint function sees as its httpx client.
+    """What the generated endpoint functions see as their httpx client when a user
+    calls them through `generated_client()`: each request goes through this client's
+    send path (auth, retries, caps, typed errors)."""
 
-    The generated code builds the request (method, path, headers, JSON) and parses
-    the response; this sends it through the client's send path, and remembers
-    whether it was asked to and what came back, so that a failure around it can
-    be reported for what it is.
-    """
-
-    __slots__ = ("_client", "response", "started")
+    __slots__ = ("_client",)
 
     def __init__(self, client: _AsyncClientBase) -> None:
         self._client = client
-        self.started = False
-        self.response: httpx.Response | None = None
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        self.started = True
-        self.response = await self._client._send(method, url, kwargs)
-        return self.response
+        return await self._client._send(method, url, kwargs)
 
 
 class _AsyncClientBase:
@@ -826,19 +818,18 @@ class _Wire:
     __slots__ = ("encoding", "length", "values")
 
     def __init__(self, response: httpx.Response) -> None:
-        self.length = ""
-        self.encoding: str | None = None
+        found: dict[bytes, list[bytes]] = {}
         values = []
         for key, value in response.headers.raw:
             values.append(value)
             if len(key) in (14, 16):  # the two names' lengths: most headers skip lower()
-                name = key.lower()
-                if name == b"content-length":
-                    self.length = value.decode("latin-1")
-                elif name == b"content-encoding":
-                    # (httpx joins repeated fields with ", ", as the header's get() does)
-                    text = value.decode("latin-1")
-                    self.encoding = text if self.encoding is None else f"{self.encoding}, {text}"
+                found.setdefault(key.lower(), []).append(value)
+        # Repeated fields joined with ", ", as httpx's headers.get() does (two
+        # Content-Lengths are then no number, and no declared size is trusted).
+        length = found.get(b"content-length")
+        self.length = "" if length is None else b", ".join(length).decode("latin-1")
+        coding = found.get(b"content-encoding")
+        self.encoding = None if coding is None else b", ".join(coding).decode("latin-1")
         self.values = b"\n".join(values)
 
 
